@@ -1,0 +1,1 @@
+"""The pure core: tables in, tables out, no file or Excel access."""
