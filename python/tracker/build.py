@@ -1,0 +1,335 @@
+"""Build pptracker.xlsm from source with XlsxWriter.
+
+The build is reproducible: fixed document properties and creation date,
+so two builds of the same source give the same sheets. The VBA project is
+added by the vba module once XlsxWriter has written the package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+from . import contract as c
+from .styles import INPUT_FILL, PP_FILL, FLAG_FILL, STYLES
+from .tabs import (
+    CHART_DATA_COLUMN, DETAIL_MIN_ROW, LIST_HEADER_ROW, SUBJECT_CHART_FIRST_ROW, TREND_CHART_FIRST_ROW,
+)
+
+BUILD_DATE = datetime(2026, 1, 1)
+# Formatted, validated rows below each input table, so dropdowns work as
+# staff add rows past the end of the table.
+VALIDATED_ROWS = 2000
+
+
+@dataclass
+class ClassSheet:
+    """A class sheet to build: its name and the pupils' fixed columns."""
+
+    name: str
+    rows: list[list[object]] = field(default_factory=list)  # UPN, Pupil, PP, SEN, Status, grades...
+
+
+@dataclass
+class SchoolData:
+    """Rows to put in the input tables of a built workbook (for the demo and tests)."""
+
+    settings: dict[str, object] = field(default_factory=dict)
+    points: list[str] = field(default_factory=lambda: list(c.DEFAULT_POINTS))
+    subjects: list[tuple[str, str]] = field(default_factory=lambda: list(c.DEFAULT_SUBJECTS))
+    pupils: list[list[object]] = field(default_factory=list)
+    support: list[list[object]] = field(default_factory=list)
+    log: list[list[object]] = field(default_factory=list)
+    classes: list[ClassSheet] = field(default_factory=list)
+
+
+def class_headers(points: list[str], subjects: list[str]) -> list[str]:
+    """Return the headers of a class sheet: fixed columns, then points by subject."""
+    headers = [col.header for col in c.CLASS_FIXED_COLUMNS]
+    for point in points:
+        headers += [f"{point} {subject}" for subject in subjects]
+        headers.append(f"{point} {c.WELLBEING}")
+    return headers
+
+
+def class_table_name(class_name: str) -> str:
+    """Return a valid Excel table name for a class: letters, digits and underscores."""
+    cleaned = "".join(ch if ch.isalnum() else "_" for ch in class_name.strip())
+    return c.CLASS_TABLE_PREFIX + (cleaned or "Unnamed")
+
+
+def class_sheet_name(class_name: str) -> str:
+    """Return a sheet name for a class, without the characters Excel forbids."""
+    cleaned = "".join("-" if ch in '[]:*?/\\' else ch for ch in class_name.strip()).strip("'")
+    return f"Class {cleaned}"[:31]
+
+
+class Builder:
+    """Writes the workbook one sheet at a time."""
+
+    def __init__(self, path: Path, data: SchoolData):
+        self.path = path
+        self.data = data
+        self.book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
+                                                   "strings_to_urls": False})
+        self.book.set_properties({"title": "pptracker", "author": "pptracker", "created": BUILD_DATE})
+        self.book.set_vba_name("ThisWorkbook")
+        self.formats = {name: self.book.add_format({"font_name": "Calibri", **props})
+                        for name, props in STYLES.items()}
+        self.input_format = self.book.add_format({"bg_color": INPUT_FILL})
+        self.unlocked = self.book.add_format({"locked": False})
+        self.sheet_count = 0
+
+    def add_sheet(self, name: str):
+        self.sheet_count += 1
+        sheet = self.book.add_worksheet(name)
+        sheet.set_vba_name(f"Sheet{self.sheet_count}")
+        return sheet
+
+    def build(self) -> None:
+        # Sheet order is the order a coordinator meets them.
+        self.start = self.add_sheet(c.START_SHEET)
+        self.summary = self.add_sheet(c.SUMMARY_SHEET)
+        self.not_on_track = self.add_sheet(c.NOT_ON_TRACK_SHEET)
+        self.pp_pupils = self.add_sheet(c.PP_PUPILS_SHEET)
+        self.pupils = self.add_sheet(c.PUPILS_SHEET)
+        classes = [self.add_sheet(class_sheet_name(k.name)) for k in self.data.classes]
+        self.support = self.add_sheet(c.SUPPORT_SHEET)
+        self.log = self.add_sheet(c.LOG_SHEET)
+        self.settings = self.add_sheet(c.SETTINGS_SHEET)
+        self.issues = self.add_sheet(c.ISSUES_SHEET)
+        self.lists = self.add_sheet(c.LISTS_SHEET)
+        self.styles = self.add_sheet(c.STYLES_SHEET)
+
+        self.write_lists()
+        self.write_settings()
+        self.write_input(self.pupils, c.PUPILS_SHEET, c.PUPILS_TABLE, c.PUPILS_COLUMNS, self.data.pupils,
+                         "The register: one row per pupil. PP, SEN and EAL use the dropdowns.")
+        self.write_input(self.support, c.SUPPORT_SHEET, c.SUPPORT_TABLE, c.SUPPORT_COLUMNS, self.data.support,
+                         "Support given to pupils: one row per pupil and provision.")
+        self.write_input(self.log, c.LOG_SHEET, c.LOG_TABLE, c.LOG_COLUMNS, self.data.log,
+                         "Wellbeing checks, parent contact and pupil voice.")
+        subjects = [name for name, _ in self.data.subjects]
+        for sheet, klass in zip(classes, self.data.classes):
+            self.write_class(sheet, klass, self.data.points, subjects)
+        self.write_start()
+        self.write_summary(len(subjects) + 1, len(self.data.points))
+        self.write_list_tab(self.not_on_track, c.NOT_ON_TRACK_SHEET, widths=[22, 16, 8, 6, 6, 6, 30, 24, 30,
+                                                                              11, 11, 8, 12, 12, 10])
+        self.write_list_tab(self.pp_pupils, c.PP_PUPILS_SHEET, widths=[22, 16, 6, 8, 16, 6, 24, 6, 12,
+                                                                       16, 16, 16, 16, 12, 14, 18, 16, 40])
+        self.write_list_tab(self.issues, c.ISSUES_SHEET, widths=[14, 8, 20, 60, 60])
+        self.write_styles()
+
+        self.start.activate()
+        self.book.close()
+
+    def write_lists(self) -> None:
+        """Write the dropdown lists on the hidden Lists sheet, each behind a defined name."""
+        sheet = self.lists
+        sheet.hide()
+        for col, (name, values) in enumerate(c.FIXED_LISTS.items()):
+            sheet.write(0, col, name, self.formats["header"])
+            for row, value in enumerate(values, start=1):
+                sheet.write_string(row, col, value)
+            letter = xl_col_to_name(col)
+            self.book.define_name(name, f"='{c.LISTS_SHEET}'!${letter}$2:${letter}${len(values) + 1}")
+        sheet.protect()
+
+    def write_settings(self) -> None:
+        sheet = self.settings
+        sheet.write(0, 0, "Settings", self.formats["title"])
+        sheet.write(1, 0, "Change the values in yellow. Points, subjects and grades are read in the order listed.",
+                    self.formats["note"])
+        values = dict(c.DEFAULT_SETTINGS)
+        values.update(self.data.settings)
+        rows = [[name, values[name]] for name, _ in c.DEFAULT_SETTINGS]
+        first = 2
+        self._table(sheet, first, 0, c.SETTINGS_TABLE, c.SETTINGS_COLUMNS, rows, validate_rows=0)
+        sheet.data_validation(first + 1 + 2, 1, first + 1 + 2, 1,
+                              {"validate": "list", "source": f"={c.POINTS_TABLE}List"})
+        sheet.data_validation(first + 1 + 5, 1, first + 1 + 5, 1, {"validate": "list", "source": "=YesNo"})
+
+        self._table(sheet, first, 3, c.POINTS_TABLE, c.POINTS_COLUMNS, [[p] for p in self.data.points],
+                    validate_rows=0)
+        self.book.define_name(f"{c.POINTS_TABLE}List", f"='{c.SETTINGS_SHEET}'!$D${first + 2}:$D${first + 13}")
+        self._table(sheet, first, 5, c.SUBJECTS_TABLE, c.SUBJECTS_COLUMNS,
+                    [list(s) for s in self.data.subjects], validate_rows=10)
+        self._table(sheet, first, 8, c.GRADES_TABLE, c.GRADES_COLUMNS, [list(g) for g in c.DEFAULT_GRADES],
+                    validate_rows=10)
+        code_col = xl_col_to_name(8)
+        self.book.define_name(
+            c.GRADE_LIST_NAME,
+            f"='{c.SETTINGS_SHEET}'!${code_col}${first + 2}:${code_col}${first + 1 + c.GRADE_LIST_ROWS}",
+        )
+        sheet.freeze_panes(first + 1, 0)
+
+    def _table(self, sheet, top: int, left: int, name: str, columns, rows: list[list[object]],
+               validate_rows: int = VALIDATED_ROWS) -> None:
+        """Write an Excel table with its header at (top, left), widths and dropdowns."""
+        height = max(len(rows), 1)
+        last_col = left + len(columns) - 1
+        sheet.add_table(top, left, top + height, last_col, {
+            "name": name,
+            "style": "Table Style Medium 2",
+            "columns": [{"header": col.header} for col in columns],
+            "data": [self._cells(row, len(columns)) for row in rows] or None,
+        })
+        for offset, col in enumerate(columns):
+            sheet.set_column(left + offset, left + offset, col.width, self.unlocked)
+            if col.choices:
+                sheet.data_validation(top + 1, left + offset, top + max(height, validate_rows), left + offset, {
+                    "validate": "list",
+                    "source": f"={col.choices}",
+                    "error_title": "Pick from the list",
+                    "error_message": f"Choose a value for {col.header} from the dropdown list.",
+                    "error_type": "warning",
+                })
+
+    @staticmethod
+    def _cells(row: list[object], width: int) -> list[object]:
+        values = list(row)[:width]
+        return values + [None] * (width - len(values))
+
+    def write_input(self, sheet, title: str, table: str, columns, rows, note: str) -> None:
+        sheet.write(0, 0, title, self.formats["title"])
+        sheet.write(1, 0, note, self.formats["note"])
+        self._table(sheet, 2, 0, table, columns, rows)
+        sheet.freeze_panes(3, 0)
+
+    def write_class(self, sheet, klass: ClassSheet, points: list[str], subjects: list[str]) -> None:
+        headers = class_headers(points, subjects)
+        sheet.write(0, 0, f"{klass.name}: type each pupil's judgement in the column for the point and subject.",
+                    self.formats["title"])
+        sheet.write(1, 0, "Grades use the dropdowns. Rows are added by 'Set up class sheets'; "
+                          "do not retype UPNs.", self.formats["note"])
+        columns = list(c.CLASS_FIXED_COLUMNS) + [
+            c.Column(h, 10, "WellbeingValues" if h.endswith(c.WELLBEING) else c.GRADE_LIST_NAME)
+            for h in headers[len(c.CLASS_FIXED_COLUMNS):]
+        ]
+        self._table(sheet, 2, 0, class_table_name(klass.name), columns, klass.rows,
+                    validate_rows=len(klass.rows) + 40)
+        sheet.freeze_panes(3, 2)
+
+    def write_start(self) -> None:
+        sheet = self.start
+        sheet.set_column(0, 0, 3)
+        sheet.set_column(1, 1, 90)
+        sheet.write(0, 1, "pptracker: Pupil Premium tracker", self.formats["title"])
+        steps = [
+            "What to fill in, in this order:",
+            "1. Settings: school name, academic year, the current assessment point, subjects and grade scale.",
+            "2. Pupils: one row per pupil (UPN, name, year, class, PP, SEN). Paste from your MIS if you can.",
+            "3. Set up class sheets (button, or 'pptracker setup-classes'): one sheet per class from the register.",
+            "4. Class teachers type judgements (WTS, EXS, GDS...) on their class sheet.",
+            "5. Support and Log: the support each PP pupil gets, and contact with families.",
+            "6. Refresh summary (button, or 'pptracker refresh'): fills Summary, Not on track, PP pupils "
+            "and Data issues.",
+            "",
+            "Summary, Not on track, PP pupils and Data issues are rewritten by every refresh: do not type in them.",
+            "This workbook holds children's personal data. Share the 'Export for head' file, not this one.",
+        ]
+        for row, text in enumerate(steps, start=2):
+            sheet.write(row, 1, text, self.formats["section"] if row == 2 else self.formats["text"])
+        sheet.hide_gridlines(2)
+
+    def write_summary(self, subject_rows: int, point_rows: int) -> None:
+        sheet = self.summary
+        sheet.write(0, 0, "Pupil Premium summary: click Refresh summary to fill this tab.", self.formats["title"])
+        widths = [16, 20, 20, 20, 10, 12, 12, 12, 22]
+        for col, width in enumerate(widths):
+            sheet.set_column(col, col, width)
+        sheet.set_column(CHART_DATA_COLUMN, CHART_DATA_COLUMN, 18)
+        sheet.set_column(CHART_DATA_COLUMN + 1, CHART_DATA_COLUMN + 2, 9)
+        sheet.freeze_panes(3, 0)
+        sheet.set_landscape()
+        sheet.set_paper(9)  # A4
+        sheet.fit_to_pages(1, 1)
+        sheet.print_area(0, 0, DETAIL_MIN_ROW - 1, CHART_DATA_COLUMN + 2)
+        sheet.protect()
+
+        data_col = xl_col_to_name(CHART_DATA_COLUMN)
+        pp_col = xl_col_to_name(CHART_DATA_COLUMN + 1)
+        non_pp_col = xl_col_to_name(CHART_DATA_COLUMN + 2)
+        name = f"'{c.SUMMARY_SHEET}'"
+
+        def series(first_row: int, rows: int, value_col: str, colour: str) -> dict:
+            top, bottom = first_row + 1, first_row + rows
+            return {
+                "name": f"={name}!${value_col}${first_row}",
+                "categories": f"={name}!${data_col}${top}:${data_col}${bottom}",
+                "values": f"={name}!${value_col}${top}:${value_col}${bottom}",
+                "fill": {"color": colour},
+                "line": {"color": colour, "width": 2.25},
+                "marker": {"type": "circle", "size": 6, "fill": {"color": colour}, "border": {"color": colour}},
+                "data_labels": {"value": True, "num_format": "0%"},
+            }
+
+        bars = self.book.add_chart({"type": "column"})
+        for col, colour in ((pp_col, "#C55A11"), (non_pp_col, "#1F4E78")):
+            spec = series(SUBJECT_CHART_FIRST_ROW, subject_rows, col, colour)
+            spec.pop("marker")
+            spec.pop("line")
+            bars.add_series(spec)
+        bars.set_title({"name": "On track by subject: PP and non-PP"})
+        bars.set_y_axis({"min": 0, "max": 1, "num_format": "0%", "major_gridlines": {"visible": True}})
+        bars.set_legend({"position": "bottom"})
+        sheet.insert_chart(4, 7, bars, {"x_scale": 1.25, "y_scale": 1.05})
+
+        trend = self.book.add_chart({"type": "line"})
+        for col, colour in ((pp_col, "#C55A11"), (non_pp_col, "#1F4E78")):
+            spec = series(TREND_CHART_FIRST_ROW, point_rows, col, colour)
+            spec.pop("fill")
+            trend.add_series(spec)
+        trend.set_title({"name": "Trend across assessment points"})
+        trend.set_y_axis({"min": 0, "max": 1, "num_format": "0%"})
+        trend.set_legend({"position": "bottom"})
+        sheet.insert_chart(20, 7, trend, {"x_scale": 1.25, "y_scale": 1.05})
+
+    def write_list_tab(self, sheet, title: str, widths: list[float]) -> None:
+        sheet.write(0, 0, f"{title}: click Refresh summary to fill this tab.", self.formats["title"])
+        for col, width in enumerate(widths):
+            sheet.set_column(col, col, width)
+        sheet.freeze_panes(LIST_HEADER_ROW + 1, 1)
+        sheet.set_landscape()
+        sheet.set_paper(9)
+        sheet.fit_to_pages(1, 0)
+        sheet.repeat_rows(LIST_HEADER_ROW)
+        sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True})
+        if title == c.NOT_ON_TRACK_SHEET:
+            first = LIST_HEADER_ROW + 1
+            area = (first, 0, first + VALIDATED_ROWS, 14)
+            sheet.conditional_format(*area, {
+                "type": "formula", "criteria": f"=${xl_col_to_name(4)}{first + 1}=\"PP\"",
+                "format": self.book.add_format({"bg_color": PP_FILL}),
+            })
+            sheet.conditional_format(first, 9, first + VALIDATED_ROWS, 14, {
+                "type": "cell", "criteria": "==", "value": '"Yes"',
+                "format": self.book.add_format({"bg_color": FLAG_FILL, "bold": True}),
+            })
+
+    def write_styles(self) -> None:
+        """Write one sample cell per named style on the very hidden _styles sheet."""
+        sheet = self.styles
+        for row, name in enumerate(STYLES):
+            sheet.write_string(row, 0, name, self.formats[name])
+        sheet.very_hidden() if hasattr(sheet, "very_hidden") else sheet.hide()
+        sheet.protect()
+
+
+def build_workbook(out: str | Path, data: SchoolData | None = None) -> Path:
+    """Build the workbook at ``out`` (with its VBA project) and return the path."""
+    from .vba import add_vba_project
+
+    out = Path(out)
+    Builder(out, data or SchoolData()).build()
+    add_vba_project(out)
+    return out
+
+
+def cell(row: int, col: int) -> str:
+    return xl_rowcol_to_cell(row, col)

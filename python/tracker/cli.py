@@ -1,0 +1,102 @@
+"""The pptracker command: a thin layer over the library functions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import TrackerError
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    from .core.pipeline import to_json
+    from .refresh import refresh_file
+
+    result = refresh_file(args.book, args.output)
+    if args.json:
+        json.dump(to_json(result), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        target = args.output or args.book
+        print(f"Refreshed {target}: {len(result.pupils)} pupils, "
+              f"{len(result.not_on_track)} not on track at {result.settings.current_point}, "
+              f"{len(result.issues)} data issues.")
+    return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    from .build import build_workbook
+
+    path = build_workbook(args.out)
+    print(f"Built {path}")
+    return 0
+
+
+def _setup_classes(args: argparse.Namespace) -> int:
+    from .classes import setup_classes
+
+    report = setup_classes(args.book)
+    print(report.summary())
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import write_demo
+
+    result = write_demo(args.out, pupils=args.pupils, pp_share=args.pp_share, seed=args.seed)
+    print(f"Wrote {args.out}: a demo school of {len(result.pupils)} pupils, "
+          f"{len(result.issues)} data issues (some are deliberate).")
+    return 0
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pptracker", description="Pupil Premium tracker for primary schools.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    refresh = commands.add_parser("refresh", help="Refill Summary, Not on track, PP pupils and Data issues.")
+    refresh.add_argument("book", help="the workbook (.xlsm) to refresh")
+    refresh.add_argument("--output", "-o", help="write the refreshed workbook here instead of in place")
+    refresh.add_argument("--json", action="store_true", help="print the figures as JSON on standard output")
+    refresh.set_defaults(handler=_refresh)
+
+    build = commands.add_parser("build-workbook", help="Build an empty pptracker.xlsm from source.")
+    build.add_argument("out", nargs="?", default="pptracker.xlsm", help="where to write it (default pptracker.xlsm)")
+    build.set_defaults(handler=_build)
+
+    setup = commands.add_parser("setup-classes", help="Create or update one sheet per class from the register.")
+    setup.add_argument("book")
+    setup.set_defaults(handler=_setup_classes)
+
+    demo = commands.add_parser("demo", help="Write a synthetic demo school and refresh it.")
+    demo.add_argument("out", help="where to write the demo workbook (.xlsm)")
+    demo.add_argument("--pupils", type=int, default=420, help="number of pupils (default 420, two-form entry)")
+    demo.add_argument("--pp-share", type=float, default=0.25,
+                      help="share of pupils eligible for PP, from 0 to 1 (default 0.25)")
+    demo.add_argument("--seed", type=int, default=1, help="random seed, so the same seed gives the same school")
+    demo.set_defaults(handler=_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except TrackerError as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 1
+    except PermissionError as error:
+        print(f"Error: could not write {error.filename}: permission denied. "
+              "Check that the folder is not read-only and the file is not open elsewhere.", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+    except OSError as error:
+        print(f"Error: {error.strerror or error} ({error.filename or 'file'}). "
+              "The workbook was not changed.", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

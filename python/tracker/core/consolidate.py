@@ -1,0 +1,138 @@
+"""Class sheets consolidated into one long table of grades."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import contract as c
+from .issues import IssueLog
+from .settings import Settings
+from .tables import RawTable, display, fold
+
+GRADE_COLUMNS = ["upn", "point", "subject", "grade", "rank", "on_track", "sheet", "cell"]
+WELLBEING_COLUMNS = ["upn", "point", "wellbeing", "sheet", "cell"]
+
+
+def parse_heading(heading: str, settings: Settings) -> tuple[str, str] | None:
+    """Split a heading such as 'Spring Maths' into (point, subject).
+
+    Points may contain spaces ("Autumn 1"), so every known point is tried as
+    a prefix, longest first.
+    """
+    folded = fold(heading)
+    subjects = settings.subjects + [c.WELLBEING]
+    for point in sorted(settings.points, key=len, reverse=True):
+        prefix = fold(point) + " "
+        if not folded.startswith(prefix):
+            continue
+        rest = folded[len(prefix):]
+        for subject in subjects:
+            if fold(subject) == rest:
+                return point, subject
+    return None
+
+
+def consolidate(
+    class_tables: list[RawTable], pupils: pd.DataFrame, settings: Settings, issues: IssueLog
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (grades, wellbeing) long tables from every class sheet.
+
+    Grades not on the scale, pupils missing from the register and pupils on
+    two class sheets are reported and left out of the figures; the typed
+    value itself is never changed.
+    """
+    known = set(pupils["upn"])
+    placed: dict[str, str] = {}
+    grade_rows: list[list[object]] = []
+    wellbeing_rows: list[list[object]] = []
+
+    for table in class_tables:
+        sheet = table.sheet
+        columns = _grade_columns(table, settings, issues)
+        upn_header = next((h for h in table.header if fold(h) == "upn"), None)
+        if upn_header is None:
+            issues.add(sheet, table.cell(-1, table.header[0]) if table.header else "A1",
+                       None, "This class sheet has no UPN column.",
+                       "Left the whole sheet out of the figures. Run Set up class sheets again.")
+            continue
+
+        for _, row in table.frame().iterrows():
+            index = row["_row"]
+            upn = row[upn_header]
+            has_grades = any(row.iloc[position] is not None for position, _, _ in columns)
+            if upn is None:
+                if has_grades:
+                    issues.add(sheet, table.cell(index, upn_header), None,
+                               "Grades are typed on a row with no UPN.",
+                               "Left the row out of the figures. Type the pupil's UPN.")
+                continue
+            upn = str(display(upn)).strip().upper()
+            if upn not in known:
+                if has_grades:
+                    issues.add(sheet, table.cell(index, upn_header), upn,
+                               "This pupil is not on the Pupils register (or their register row has a problem).",
+                               "Left their grades out of the figures. Add the pupil to the register.")
+                continue
+            if upn in placed and placed[upn] != sheet:
+                issues.add(sheet, table.cell(index, upn_header), upn,
+                           f"This pupil is also listed on the '{placed[upn]}' sheet.",
+                           f"Used the grades on '{placed[upn]}' only. Remove the other row.")
+                continue
+            if upn in placed:
+                issues.add(sheet, table.cell(index, upn_header), upn,
+                           "This pupil is listed twice on this sheet.",
+                           "Used the first row only. Remove the duplicate row.")
+                continue
+            placed[upn] = sheet
+
+            for position, point, subject in columns:
+                value = row.iloc[position]
+                if value is None:
+                    continue
+                header = table.header[position]
+                cell = table.cell(index, header)
+                if subject == c.WELLBEING:
+                    colour = next((w for w in c.WELLBEING_VALUES if fold(w) == fold(value)), None)
+                    if colour is None:
+                        issues.add(sheet, cell, display(value),
+                                   "Wellbeing must be Green, Amber or Red.", "Ignored it.")
+                        continue
+                    wellbeing_rows.append([upn, point, colour, sheet, cell])
+                    continue
+                grade = settings.scale.parse(value)
+                if grade is None:
+                    hint = settings.scale.suggestion(value)
+                    fix = f" Did you mean {hint}?" if hint else " Pick a grade from the dropdown."
+                    issues.add(sheet, cell, display(value), "This grade is not on the grade scale.",
+                               "Not counted." + fix)
+                    continue
+                grade_rows.append(
+                    [upn, point, subject, grade.code, grade.rank, grade.on_track, sheet, cell]
+                )
+
+    grades = pd.DataFrame(grade_rows, columns=GRADE_COLUMNS)
+    wellbeing = pd.DataFrame(wellbeing_rows, columns=WELLBEING_COLUMNS)
+    return grades, wellbeing
+
+
+def _grade_columns(
+    table: RawTable, settings: Settings, issues: IssueLog
+) -> list[tuple[int, str, str]]:
+    """Return (position, point, subject) for each grade or wellbeing column."""
+    fixed = {fold(col.header) for col in c.CLASS_FIXED_COLUMNS}
+    result = []
+    seen: set[tuple[str, str]] = set()
+    for position, header in enumerate(table.header):
+        if header is None or fold(header) in fixed:
+            continue
+        parsed = parse_heading(str(header), settings)
+        if parsed is None:
+            continue  # a teacher's own notes column is allowed and ignored
+        if parsed in seen:
+            issues.add(table.sheet, table.cell(-1, header), header,
+                       "This column heading appears twice on the sheet.",
+                       "Used the first column only. Rename or remove the second.")
+            continue
+        seen.add(parsed)
+        result.append((position, *parsed))
+    return result

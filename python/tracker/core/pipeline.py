@@ -1,0 +1,145 @@
+"""The refresh pipeline: input tables in, every figure the tabs show out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+import pandas as pd
+
+from .. import contract as c
+from ..errors import MissingColumn, MissingTable
+from . import attainment as a
+from .consolidate import consolidate
+from .issues import IssueLog
+from .pupil_lists import not_on_track, pp_pupils
+from .register import parse_pupils
+from .settings import Settings, parse_settings
+from .support import PupilMatcher, parse_log, parse_support
+from .tables import RawTable, fold
+
+# Input tables, the sheet each normally sits on, and their columns.
+INPUT_TABLES = {
+    c.SETTINGS_TABLE: (c.SETTINGS_SHEET, c.SETTINGS_COLUMNS),
+    c.POINTS_TABLE: (c.SETTINGS_SHEET, c.POINTS_COLUMNS),
+    c.SUBJECTS_TABLE: (c.SETTINGS_SHEET, c.SUBJECTS_COLUMNS),
+    c.GRADES_TABLE: (c.SETTINGS_SHEET, c.GRADES_COLUMNS),
+    c.PUPILS_TABLE: (c.PUPILS_SHEET, c.PUPILS_COLUMNS),
+    c.SUPPORT_TABLE: (c.SUPPORT_SHEET, c.SUPPORT_COLUMNS),
+    c.LOG_TABLE: (c.LOG_SHEET, c.LOG_COLUMNS),
+}
+
+
+@dataclass
+class RefreshResult:
+    settings: Settings
+    pupils: pd.DataFrame
+    grades: pd.DataFrame
+    wellbeing: pd.DataFrame
+    support: pd.DataFrame
+    log: pd.DataFrame
+    attainment: pd.DataFrame
+    gaps: pd.DataFrame
+    not_on_track: pd.DataFrame
+    pp_pupils: pd.DataFrame
+    issues: pd.DataFrame
+    refreshed_at: datetime
+
+
+def conform(table: RawTable, columns: tuple[c.Column, ...], issues: IssueLog) -> RawTable:
+    """Return the table with headers spelt as the contract spells them.
+
+    Headers match whatever their case and spacing. A missing required column
+    stops the refresh; a missing optional one is reported and read as blank.
+    """
+    by_fold = {fold(col.header): col.header for col in columns}
+    header = [by_fold.get(fold(h), h) for h in table.header]
+    missing = [col for col in columns if col.header not in header]
+    for col in missing:
+        if col.required:
+            raise MissingColumn(table.name, table.sheet, col.header)
+        issues.add(table.sheet, table.cell(-1, table.header[-1]) if table.header else "",
+                   None, f"The table '{table.name}' has no '{col.header}' column.",
+                   f"Read '{col.header}' as blank for every row. Add the column back to use it.")
+    header += [col.header for col in missing]
+    rows = [list(row) + [None] * len(missing) for row in table.rows]
+    return replace(table, header=header, rows=rows)
+
+
+def run(tables: dict[str, RawTable], now: datetime) -> RefreshResult:
+    """Compute every figure from the input tables.
+
+    ``tables`` maps table names to tables, class tables included (their names
+    start with ``Class_``). ``now`` is the refresh time, passed in so the
+    same inputs always give the same output.
+    """
+    issues = IssueLog()
+    conformed = {}
+    for name, (sheet, columns) in INPUT_TABLES.items():
+        if name not in tables:
+            raise MissingTable(name, sheet)
+        conformed[name] = conform(tables[name], columns, issues)
+
+    settings = parse_settings(conformed, issues)
+    pupils = parse_pupils(conformed[c.PUPILS_TABLE], settings, issues)
+    class_tables = [
+        table for name, table in sorted(tables.items())
+        if name.startswith(c.CLASS_TABLE_PREFIX)
+    ]
+    grades, wellbeing = consolidate(class_tables, pupils, settings, issues)
+    matcher = PupilMatcher(pupils)
+    support = parse_support(conformed[c.SUPPORT_TABLE], matcher, settings, issues)
+    log = parse_log(conformed[c.LOG_TABLE], matcher, issues)
+
+    today = now.date()
+    results = a.outcomes(grades, pupils, settings)
+    attainment = a.attainment(results, settings)
+    gaps = a.gaps(attainment, settings)
+    behind = not_on_track(pupils, grades, wellbeing, support, log, settings, today)
+    pp_list = pp_pupils(pupils, grades, wellbeing, support, log, settings)
+
+    return RefreshResult(
+        settings=settings,
+        pupils=pupils,
+        grades=grades,
+        wellbeing=wellbeing,
+        support=support,
+        log=log,
+        attainment=attainment,
+        gaps=gaps,
+        not_on_track=behind,
+        pp_pupils=pp_list,
+        issues=issues.to_frame(),
+        refreshed_at=now,
+    )
+
+
+def to_json(result: RefreshResult) -> dict:
+    """Return the figures as plain JSON types, percentages unrounded."""
+
+    def records(frame: pd.DataFrame) -> list[dict]:
+        cleaned = frame.astype(object).where(frame.notna(), None)
+        return [
+            {key: _plain(value) for key, value in row.items()}
+            for row in cleaned.to_dict(orient="records")
+        ]
+
+    gaps = result.gaps.drop(columns=["small_group"]).rename(columns={})
+    return {
+        "school": result.settings.school,
+        "academic_year": result.settings.academic_year,
+        "current_point": result.settings.current_point,
+        "refreshed_at": result.refreshed_at.isoformat(timespec="seconds"),
+        "attainment": records(result.attainment),
+        "gaps": records(gaps),
+        "not_on_track": records(result.not_on_track),
+        "issues": records(result.issues),
+    }
+
+
+def _plain(value: object) -> object:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return value

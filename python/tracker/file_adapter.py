@@ -1,0 +1,201 @@
+"""The file adapter: read input tables from an .xlsm and write the owned tabs.
+
+Values are read with python-calamine. Writing replaces only the sheetData
+of each owned tab (and the ranges its charts read), so the rest of each
+sheet part, its formatting, protection and drawing, stays as built.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, datetime, time
+from xml.sax.saxutils import escape
+
+import python_calamine
+
+from . import contract as c
+from .core.tables import RawTable, cell_name
+from .errors import NotAWorkbook
+from .package import Package
+from .styles import STYLES
+from .tabs import SUBJECT_CHART_FIRST_ROW, TREND_CHART_FIRST_ROW, Tab
+
+# Excel's limit on the characters in one cell.
+MAX_CELL_CHARS = 32767
+
+# Characters XML 1.0 cannot hold; OOXML writes them as _xHHHH_.
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ESCAPE_LOOKALIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+
+
+def read_tables(package: Package) -> dict[str, RawTable]:
+    """Return every Excel table in the workbook, by table name."""
+    try:
+        book = python_calamine.CalamineWorkbook.from_filelike(
+            io.BytesIO(package.path.read_bytes()), load_tables=True
+        )
+    except Exception as error:  # calamine raises its own error types per format
+        raise NotAWorkbook(
+            f"{package.path.name} could not be read as a workbook ({error}). "
+            "Open it in Excel and save it again as .xlsm."
+        ) from error
+    tables = {}
+    for name in book.table_names:
+        table = book.get_table_by_name(name)
+        start_row, start_col = table.start
+        rows = table.to_python() if table.height else []
+        tables[name] = RawTable(
+            name=name,
+            sheet=table.sheet,
+            header=[str(h) for h in table.columns],
+            rows=[list(row) for row in rows],
+            first_row=start_row + 1,
+            first_col=start_col + 1,
+        )
+    return tables
+
+
+def style_key(package: Package) -> dict[str, str]:
+    """Return {style name: style index} from the very hidden _styles sheet.
+
+    Row n of that sheet carries the nth style of STYLES. Excel renumbers
+    styles on save, so the numbers are read from the file every time.
+    """
+    part = package.sheet_parts().get(c.STYLES_SHEET)
+    if part is None:
+        return {}
+    names = list(STYLES)
+    key = {}
+    for match in re.finditer(rb'<c r="A(\d+)"([^>]*)>', package.parts[part]):
+        row = int(match.group(1))
+        style = re.search(rb'\ss="(\d+)"', match.group(2))
+        if 1 <= row <= len(names) and style:
+            key[names[row - 1]] = style.group(1).decode()
+    return key
+
+
+def render_sheet_data(tab: Tab, key: dict[str, str]) -> tuple[bytes, str]:
+    """Return the <sheetData> element for a tab and its used range."""
+    styles: dict[tuple[int, int], str] = {}
+    for first_row, first_col, last_row, last_col, name in tab.styles:
+        for row in range(first_row, last_row + 1):
+            for col in range(first_col, last_col + 1):
+                styles[(row, col)] = name
+
+    out = ["<sheetData>"]
+    for row_index, values in enumerate(tab.cells):
+        cells = []
+        for col_index, value in enumerate(values):
+            style_name = styles.get((row_index, col_index))
+            if value is None and style_name is None:
+                continue
+            cells.append(_cell_xml(row_index + 1, col_index + 1, value, style_name, key))
+        height = tab.row_heights.get(row_index)
+        attrs = f' ht="{height}" customHeight="1"' if height else ""
+        if cells:
+            out.append(f'<row r="{row_index + 1}"{attrs}>' + "".join(cells) + "</row>")
+    out.append("</sheetData>")
+    last = cell_name(max(len(tab.cells), 1), max(tab.width, 1))
+    return "".join(out).encode("utf-8"), f"A1:{last}"
+
+
+def _cell_xml(row: int, col: int, value: object, style_name: str | None, key: dict[str, str]) -> str:
+    ref = cell_name(row, col)
+    style = key.get(style_name) if style_name else None
+    attrs = f' r="{ref}"' + (f' s="{style}"' if style else "")
+    if value is None:
+        return f"<c{attrs}/>"
+    if isinstance(value, bool):
+        return f'<c{attrs} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, (int, float)):
+        return f"<c{attrs}><v>{repr(float(value)) if isinstance(value, float) else value}</v></c>"
+    if isinstance(value, (datetime, date)):
+        return f"<c{attrs}><v>{excel_serial(value)!r}</v></c>"
+    # Text is always an inline string, so a value such as "=HYPERLINK(...)"
+    # typed by a user can never become a formula in a generated tab.
+    text = xml_text(str(value))
+    return f'<c{attrs} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+
+
+def xml_text(text: str) -> str:
+    """Return text escaped for a cell: XML entities, control characters and length."""
+    text = text[:MAX_CELL_CHARS]
+    text = _ESCAPE_LOOKALIKE.sub(r"_x005F_\1", text)
+    text = _INVALID_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+    return escape(text)
+
+
+def excel_serial(value: date | datetime) -> float:
+    """Return the Excel serial number of a date or datetime (1900 date system)."""
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time())
+    delta = value - datetime(1899, 12, 30)
+    return delta.days + delta.seconds / 86400
+
+
+def replace_sheet_data(sheet_xml: bytes, sheet_data: bytes, dimension: str) -> bytes:
+    """Return the sheet part with its cells replaced and everything else kept."""
+    pattern = re.compile(rb"<sheetData\s*/>|<sheetData\b[^>]*>.*?</sheetData>", re.S)
+    if not pattern.search(sheet_xml):
+        raise NotAWorkbook("A generated tab has no cell data section; rebuild the workbook.")
+    result = pattern.sub(lambda _: sheet_data, sheet_xml, count=1)
+    result = re.sub(rb'<dimension ref="[^"]*"\s*/>', f'<dimension ref="{dimension}"/>'.encode(), result, count=1)
+    result = re.sub(rb"<mergeCells\b.*?</mergeCells>", b"", result, flags=re.S)
+    return result
+
+
+def stretch_chart_ranges(chart_xml: bytes, subjects: int, points: int) -> bytes:
+    """Return a Summary chart with its ranges fitted to the rows now filled.
+
+    The subject chart's ranges start on the first subject row and the trend
+    chart's on the first point row; each is cut or lengthened to fit. Cached
+    values are dropped so Excel and LibreOffice read the cells afresh.
+    """
+    lengths = {SUBJECT_CHART_FIRST_ROW + 1: subjects, TREND_CHART_FIRST_ROW + 1: points}
+
+    def fit(match: re.Match) -> bytes:
+        sheet, col1, row1, col2 = match.group(1), match.group(2), int(match.group(3)), match.group(4)
+        if row1 not in lengths:
+            return match.group(0)
+        last = row1 + max(lengths[row1], 1) - 1
+        return b"<c:f>" + sheet + b"!$" + col1 + b"$" + str(row1).encode() + b":$" + col2 + b"$" + str(last).encode() + b"</c:f>"
+
+    chart_xml = re.sub(rb"<c:f>([^<!]+)!\$([A-Z]+)\$(\d+):\$([A-Z]+)\$\d+</c:f>", fit, chart_xml)
+    chart_xml = re.sub(rb"<c:(numCache|strCache)>.*?</c:\1>", b"", chart_xml, flags=re.S)
+    return chart_xml
+
+
+def tab_replacements(package: Package, tabs: list[Tab]) -> dict[str, bytes]:
+    """Return the replaced parts for the owned tabs, including their charts."""
+    sheets = package.sheet_parts()
+    key = style_key(package)
+    replacements = {}
+    for tab in tabs:
+        part = sheets.get(tab.name)
+        if part is None:
+            raise NotAWorkbook(
+                f"The '{tab.name}' tab is missing. Rebuild the workbook with "
+                "'pptracker build-workbook' and copy your input sheets across."
+            )
+        sheet_data, dimension = render_sheet_data(tab, key)
+        replacements[part] = replace_sheet_data(package.parts[part], sheet_data, dimension)
+        if tab.chart_ranges:
+            for chart_part in _chart_parts(package, part):
+                replacements[chart_part] = stretch_chart_ranges(
+                    package.parts[chart_part], tab.chart_ranges["subjects"], tab.chart_ranges["points"]
+                )
+    return replacements
+
+
+def _chart_parts(package: Package, sheet_part: str) -> list[str]:
+    charts = []
+    for kind, drawing in package.rels(sheet_part).values():
+        if kind.endswith("/drawing"):
+            charts += [target for k, target in package.rels(drawing).values() if k.endswith("/chart")]
+    return sorted(charts)
+
+
+def write_tabs(package: Package, tabs: list[Tab], out) -> None:
+    package.save(out, tab_replacements(package, tabs))
+

@@ -1,0 +1,155 @@
+"""The .xlsm file as a zip package: find parts, replace some, save atomically.
+
+Only the parts a command must change are rewritten. Every other part is
+copied across unchanged, which keeps form-control buttons, pictures, the
+VBA project and Excel's extension lists exactly as Excel saved them.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+from .errors import NotAWorkbook, WorkbookLocked, WorkbookNotFound
+
+NS = {
+    "main": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
+    "ct": "http://schemas.openxmlformats.org/package/2006/content-types",
+}
+REL_WORKSHEET = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+
+# Zip entries above this size are refused, so a crafted file cannot make a
+# refresh inflate gigabytes into memory. A 12,600-pupil trust workbook has
+# sheet parts well under 100 MB.
+MAX_PART_BYTES = 512 * 1024 * 1024
+
+
+def lock_files(path: Path) -> list[Path]:
+    """Return Excel's owner files for a workbook ("~$" plus the name)."""
+    name = path.name
+    candidates = {path.with_name("~$" + name)}
+    if len(name) > 2:
+        # Excel replaces the first two characters of longer names instead.
+        candidates.add(path.with_name("~$" + name[2:]))
+    return [p for p in candidates if p.exists()]
+
+
+def check_writable(path: Path) -> None:
+    """Raise a clear error when Excel holds the workbook open."""
+    if lock_files(path):
+        raise WorkbookLocked(
+            f"{path.name} is open in Excel (its lock file ~${path.name} is beside it). "
+            "Close it in Excel, or use the button inside Excel, then try again."
+        )
+
+
+@dataclass
+class Package:
+    """A read-only view of the zip parts of a workbook."""
+
+    path: Path
+    infos: list[zipfile.ZipInfo]
+    parts: dict[str, bytes]
+
+    @classmethod
+    def open(cls, path: str | os.PathLike) -> "Package":
+        path = Path(path)
+        if not path.exists():
+            raise WorkbookNotFound(f"{path} was not found. Check the path and the file name.")
+        if path.is_dir():
+            raise NotAWorkbook(f"{path} is a folder, not a workbook.")
+        try:
+            with zipfile.ZipFile(path) as archive:
+                infos = archive.infolist()
+                for info in infos:
+                    if info.file_size > MAX_PART_BYTES:
+                        raise NotAWorkbook(
+                            f"{path.name} holds a part of {info.file_size:,} bytes "
+                            f"({info.filename}), too large for a school workbook. It may be damaged."
+                        )
+                parts = {info.filename: archive.read(info.filename) for info in infos}
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as error:
+            raise NotAWorkbook(
+                f"{path.name} is not an Excel workbook (.xlsx or .xlsm), or it is damaged or "
+                f"password-protected ({error}). Open it in Excel and save it as .xlsm."
+            ) from error
+        if "xl/workbook.xml" not in parts:
+            raise NotAWorkbook(f"{path.name} is a zip file but not an Excel workbook.")
+        return cls(path, infos, parts)
+
+    def xml(self, part: str) -> etree._Element:
+        return etree.fromstring(self.parts[part])
+
+    def rels(self, part: str) -> dict[str, tuple[str, str]]:
+        """Return {relationship id: (type, target part)} for a part."""
+        folder, name = posixpath.split(part)
+        rels_part = posixpath.join(folder, "_rels", name + ".rels")
+        if rels_part not in self.parts:
+            return {}
+        result = {}
+        for rel in self.xml(rels_part).findall("rel:Relationship", NS):
+            if rel.get("TargetMode") == "External":
+                continue
+            target = rel.get("Target")
+            if target.startswith("/"):
+                resolved = target.lstrip("/")
+            else:
+                resolved = posixpath.normpath(posixpath.join(folder, target))
+            result[rel.get("Id")] = (rel.get("Type"), resolved)
+        return result
+
+    def sheet_parts(self) -> dict[str, str]:
+        """Return {sheet name: worksheet part} in workbook order."""
+        workbook = self.xml("xl/workbook.xml")
+        rels = self.rels("xl/workbook.xml")
+        result = {}
+        for sheet in workbook.find("main:sheets", NS):
+            rel_id = sheet.get(f"{{{NS['r']}}}id")
+            kind, target = rels.get(rel_id, ("", ""))
+            if kind == REL_WORKSHEET:
+                result[sheet.get("name")] = target
+        return result
+
+    def save(self, out: str | os.PathLike, replacements: dict[str, bytes]) -> None:
+        """Write the package with some parts replaced (or added), atomically.
+
+        The new file is written beside the target and moved over it in one
+        step, so a crash or a full disk leaves the original untouched.
+        """
+        out = Path(out)
+        check_writable(out)
+        names = {info.filename for info in self.infos}
+        fd, temp_name = tempfile.mkstemp(prefix=".~pptracker-", suffix=".tmp", dir=out.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
+                    for info in self.infos:
+                        data = replacements.get(info.filename, self.parts[info.filename])
+                        archive.writestr(info, data, compress_type=info.compress_type)
+                    for name, data in replacements.items():
+                        if name not in names:
+                            archive.writestr(_new_info(name), data, compress_type=zipfile.ZIP_DEFLATED)
+                handle.flush()
+                os.fsync(handle.fileno())
+            if out.exists():
+                os.chmod(temp_name, out.stat().st_mode & 0o777)
+            os.replace(temp_name, out)
+        except BaseException:
+            if os.path.exists(temp_name):
+                os.unlink(temp_name)
+            raise
+
+
+def _new_info(name: str) -> zipfile.ZipInfo:
+    # A fixed timestamp keeps builds and refreshes reproducible.
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info

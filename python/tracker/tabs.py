@@ -1,0 +1,257 @@
+"""The tabs that refresh owns, laid out as grids of values and styled ranges.
+
+Both adapters write these grids, so the file and live Excel show the same
+cells. Positions that the builder relies on (where each chart reads its
+figures) are constants here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import pandas as pd
+
+from . import contract as c
+from .core.attainment import ALL, NON_PP, PP, scopes
+from .core.issues import ISSUE_COLUMNS
+from .core.pipeline import RefreshResult
+
+# Charts on the Summary read these cells. The builder points them here and
+# the file writer stretches the ranges to the number of subjects and points.
+CHART_DATA_COLUMN = 17  # column R, 0-based
+SUBJECT_CHART_FIRST_ROW = 6  # 0-based row of the first subject (row 7)
+TREND_CHART_FIRST_ROW = 24  # row 25
+HEADLINE_FIRST_ROW = 6
+DETAIL_MIN_ROW = 37  # the detail table starts below the charts (row 38)
+LIST_HEADER_ROW = 3  # header row of the list tabs (row 4)
+
+
+@dataclass
+class Tab:
+    """A generated tab: cell values by row, plus (row, col, row, col, style) ranges."""
+
+    name: str
+    cells: list[list[object]] = field(default_factory=list)
+    styles: list[tuple[int, int, int, int, str]] = field(default_factory=list)
+    chart_ranges: dict[str, int] = field(default_factory=dict)
+    row_heights: dict[int, float] = field(default_factory=dict)  # 0-based row: points
+
+    def put(self, row: int, col: int, value: object, style: str | None = None) -> None:
+        while len(self.cells) <= row:
+            self.cells.append([])
+        line = self.cells[row]
+        while len(line) <= col:
+            line.append(None)
+        line[col] = _blank_if_missing(value)
+        if style:
+            self.styles.append((row, col, row, col, style))
+
+    def put_row(self, row: int, col: int, values: list[object]) -> None:
+        for offset, value in enumerate(values):
+            self.put(row, col + offset, value)
+
+    def style(self, first_row: int, first_col: int, last_row: int, last_col: int, name: str) -> None:
+        if last_row >= first_row and last_col >= first_col:
+            self.styles.append((first_row, first_col, last_row, last_col, name))
+
+    @property
+    def width(self) -> int:
+        return max((len(row) for row in self.cells), default=0)
+
+
+def _blank_if_missing(value: object) -> object:
+    if value is None:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if value is pd.NaT:
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        return value.item()
+    return value
+
+
+def count_text(on_track: int, assessed: int, small_group: int) -> str | None:
+    """Return '7 of 20, 35.0%', with ' *' when the group is below the small-group size."""
+    if not assessed:
+        return "none assessed"
+    percent = 100.0 * on_track / assessed
+    text = f"{on_track} of {assessed}, {percent:.1f}%"
+    return text + " *" if assessed < small_group else text
+
+
+def _round(value: object) -> float | None:
+    if value is None or pd.isna(value):
+        return None
+    return round(float(value), 1)
+
+
+def build_tabs(result: RefreshResult) -> list[Tab]:
+    return [
+        summary_tab(result),
+        not_on_track_tab(result),
+        pp_pupils_tab(result),
+        issues_tab(result),
+    ]
+
+
+def _heading(tab: Tab, result: RefreshResult, title: str) -> None:
+    s = result.settings
+    tab.put(0, 0, f"{title}: {s.school}", "title")
+    issue_count = len(result.issues)
+    noun = "data issue" if issue_count == 1 else "data issues"
+    tab.put(1, 0, f"{s.academic_year}, current point {s.current_point}. "
+                  f"Refreshed {result.refreshed_at:%d/%m/%Y %H:%M}. "
+                  f"{issue_count} {noun} (see the Data issues tab).", "subtitle")
+
+
+def summary_tab(result: RefreshResult) -> Tab:
+    s = result.settings
+    tab = Tab(c.SUMMARY_SHEET)
+    _heading(tab, result, "Pupil Premium summary")
+    tab.put(2, 0, "Gap = % of non-PP pupils on track minus % of PP pupils on track, in percentage "
+                  f"points; above zero means PP pupils are behind. * fewer than {s.small_group} pupils "
+                  "in the group, so read with caution.", "note")
+
+    figures = {
+        (r.point, r.subject, r.scope, r.group): (r.on_track, r.assessed, r.percent)
+        for r in result.attainment.itertuples()
+    }
+    gap_by_key = {(g.point, g.subject, g.scope): g for g in result.gaps.itertuples()}
+    subjects = list(dict.fromkeys(result.attainment["subject"]))
+    previous = s.previous_point
+
+    # Headline: the whole school at the current point.
+    tab.put(4, 0, f"Whole school at {s.current_point}", "section")
+    tab.style(4, 1, 4, 5, "section")
+    change_header = f"Change since {previous} (pp)" if previous else "Change since last point (pp)"
+    headers = ["Subject", "PP", "Non-PP", "All pupils", "Gap (pp)", change_header]
+    tab.put_row(5, 0, headers)
+    tab.style(5, 0, 5, len(headers) - 1, "header")
+    tab.row_heights[5] = 30
+    for offset, subject in enumerate(subjects):
+        row = HEADLINE_FIRST_ROW + offset
+        key = (s.current_point, subject, c.WHOLE_SCHOOL)
+        tab.put(row, 0, subject)
+        for col, group in enumerate((PP, NON_PP, ALL), start=1):
+            on_track, assessed, _ = figures[(*key, group)]
+            tab.put(row, col, count_text(on_track, assessed, s.small_group))
+        gap = gap_by_key[key]
+        tab.put(row, 4, _round(gap.gap_points))
+        tab.put(row, 5, _round(gap.change_points))
+    last = HEADLINE_FIRST_ROW + len(subjects) - 1
+    tab.style(HEADLINE_FIRST_ROW, 0, last, 3, "text")
+    tab.style(HEADLINE_FIRST_ROW, 4, last, 5, "gap")
+
+    # Figures behind the charts, as fractions so the axes read in percent.
+    col = CHART_DATA_COLUMN
+    tab.put(4, col, "Figures behind the charts", "section")
+    tab.put_row(5, col, [f"{s.current_point}: subject", "PP", "Non-PP"])
+    tab.style(5, col, 5, col + 2, "header")
+    for offset, subject in enumerate(subjects):
+        row = SUBJECT_CHART_FIRST_ROW + offset
+        key = (s.current_point, subject, c.WHOLE_SCHOOL)
+        tab.put_row(row, col, [subject, _fraction(figures[(*key, PP)][2]),
+                               _fraction(figures[(*key, NON_PP)][2])])
+    tab.style(SUBJECT_CHART_FIRST_ROW, col + 1, SUBJECT_CHART_FIRST_ROW + len(subjects) - 1,
+              col + 2, "fraction")
+    trend_subject = c.COMBINED if c.COMBINED in subjects else subjects[0]
+    tab.put(TREND_CHART_FIRST_ROW - 2, col, f"Trend: whole school, {trend_subject}", "section")
+    tab.put_row(TREND_CHART_FIRST_ROW - 1, col, ["Point", "PP", "Non-PP"])
+    tab.style(TREND_CHART_FIRST_ROW - 1, col, TREND_CHART_FIRST_ROW - 1, col + 2, "header")
+    for offset, point in enumerate(s.points):
+        key = (point, trend_subject, c.WHOLE_SCHOOL)
+        tab.put_row(TREND_CHART_FIRST_ROW + offset, col,
+                    [point, _fraction(figures[(*key, PP)][2]), _fraction(figures[(*key, NON_PP)][2])])
+    tab.style(TREND_CHART_FIRST_ROW, col + 1, TREND_CHART_FIRST_ROW + len(s.points) - 1,
+              col + 2, "fraction")
+    tab.chart_ranges = {"subjects": len(subjects), "points": len(s.points)}
+
+    # Detail: every scope, point and subject.
+    top = max(DETAIL_MIN_ROW, last + 3)
+    tab.put(top, 0, "Every year group, key stage and assessment point", "section")
+    tab.style(top, 1, top, 8, "section")
+    detail_headers = ["Scope", "Point", "Subject", "PP", "Non-PP", "All pupils", "Gap (pp)",
+                      "Change (pp)", "Caution"]
+    tab.put_row(top + 1, 0, detail_headers)
+    tab.row_heights[top + 1] = 30
+    tab.style(top + 1, 0, top + 1, len(detail_headers) - 1, "header")
+    row = top + 2
+    first_detail = row
+    for scope, _ in scopes():
+        for point in s.points:
+            for subject in subjects:
+                key = (point, subject, scope)
+                gap = gap_by_key[key]
+                cells = [scope, point, subject]
+                for group in (PP, NON_PP, ALL):
+                    on_track, assessed, _ = figures[(*key, group)]
+                    cells.append(count_text(on_track, assessed, s.small_group))
+                cells += [_round(gap.gap_points), _round(gap.change_points)]
+                cells.append(f"Fewer than {s.small_group} pupils in a group" if gap.small_group else None)
+                tab.put_row(row, 0, cells)
+                row += 1
+    tab.style(first_detail, 0, row - 1, 5, "text")
+    tab.style(first_detail, 6, row - 1, 7, "gap")
+    tab.style(first_detail, 8, row - 1, 8, "note")
+    return tab
+
+
+def _fraction(percent: object) -> float | None:
+    if percent is None or pd.isna(percent):
+        return None
+    return round(float(percent) / 100, 4)
+
+
+def _list_tab(name: str, title: str, result: RefreshResult, frame: pd.DataFrame,
+              styles: dict[str, str], empty: str) -> Tab:
+    tab = Tab(name)
+    _heading(tab, result, title)
+    columns = list(frame.columns)
+    tab.put_row(LIST_HEADER_ROW, 0, columns)
+    tab.row_heights[LIST_HEADER_ROW] = 45
+    tab.style(LIST_HEADER_ROW, 0, LIST_HEADER_ROW, len(columns) - 1, "header")
+    first = LIST_HEADER_ROW + 1
+    if frame.empty:
+        tab.put(first, 0, empty, "note")
+        return tab
+    for offset, values in enumerate(frame.itertuples(index=False)):
+        tab.put_row(first + offset, 0, list(values))
+    last = first + len(frame) - 1
+    for col, column in enumerate(columns):
+        tab.style(first, col, last, col, styles.get(column, "text"))
+    return tab
+
+
+def not_on_track_tab(result: RefreshResult) -> Tab:
+    return _list_tab(
+        c.NOT_ON_TRACK_SHEET, f"Not on track at {result.settings.current_point}", result,
+        result.not_on_track, {},
+        "Every assessed pupil is on track at the current point.",
+    )
+
+
+def pp_pupils_tab(result: RefreshResult) -> Tab:
+    frame = result.pp_pupils.copy()
+    frame["Attendance %"] = frame["Attendance %"].map(_round)
+    styles = {"Attendance %": "decimal", "Support (count)": "integer", "Support cost (£)": "money",
+              "Last parent contact": "date"}
+    return _list_tab(c.PP_PUPILS_SHEET, "Pupil Premium pupils", result, frame, styles,
+                     "No pupils on the register have PP set to Y.")
+
+
+def issues_tab(result: RefreshResult) -> Tab:
+    frame = result.issues[ISSUE_COLUMNS]
+    return _list_tab(c.ISSUES_SHEET, "Data issues", result, frame,
+                     {},
+                     "No data issues found.")
+
+
+def excel_value(value: object) -> object:
+    """Return a cell value as both writers store it: dates as datetimes."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    return value
