@@ -173,12 +173,14 @@ class Builder:
         """Write an Excel table with its header at (top, left), widths and dropdowns."""
         height = max(len(rows), 1)
         last_col = left + len(columns) - 1
-        sheet.add_table(top, left, top + height, last_col, {
+        options = {
             "name": name,
             "style": "Table Style Medium 2",
             "columns": [{"header": col.header} for col in columns],
-            "data": [self._cells(row, len(columns)) for row in rows] or None,
-        })
+        }
+        if rows:
+            options["data"] = [self._cells(row, len(columns)) for row in rows]
+        sheet.add_table(top, left, top + height, last_col, options)
         for offset, col in enumerate(columns):
             sheet.set_column(left + offset, left + offset, col.width, self.unlocked)
             if col.choices:
