@@ -1,4 +1,4 @@
-"""LibreOffice headless opens the refreshed workbook and sees the same Summary."""
+"""LibreOffice headless opens the refreshed workbook and reads the same Summary."""
 
 from __future__ import annotations
 

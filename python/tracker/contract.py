@@ -23,7 +23,7 @@ PP_PUPILS_SHEET = "PP pupils"
 ISSUES_SHEET = "Data issues"
 OWNED_SHEETS = (SUMMARY_SHEET, NOT_ON_TRACK_SHEET, PP_PUPILS_SHEET, ISSUES_SHEET)
 
-# A very hidden sheet that holds one sample cell per named cell style. Excel
+# A very hidden sheet that contains one sample cell per named cell style. Excel
 # renumbers styles when it saves, so the file writer looks the numbers up
 # here instead of trusting the numbers the builder chose.
 STYLES_SHEET = "_styles"

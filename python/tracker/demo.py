@@ -86,7 +86,12 @@ def make_school(pupils: int = 420, pp_share: float = 0.25, seed: int = 1) -> Sch
                             rng.choice(["Y", "N", "N", "N"]), attendance, None, narrative])
 
         # Ability drifts a little each term; PP and SEN pupils start lower on average.
-        ability = rng.gauss(3.2 - (0.4 if pp else 0) - (0.7 if sen != "N" else 0), 0.55)
+        mean = 3.2
+        if pp:
+            mean -= 0.4
+        if sen != "N":
+            mean -= 0.7
+        ability = rng.gauss(mean, 0.55)
         row: list[object] = [upn, f"{forename} {surname}", "Y" if pp else "N", sen, c.ON_ROLL]
         for point in points:
             for subject in subjects:

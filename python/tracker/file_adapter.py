@@ -148,9 +148,9 @@ def replace_sheet_data(sheet_xml: bytes, sheet_data: bytes, dimension: str) -> b
 def stretch_chart_ranges(chart_xml: bytes, subjects: int, points: int) -> bytes:
     """Return a Summary chart with its ranges fitted to the rows now filled.
 
-    The subject chart's ranges start on the first subject row and the trend
-    chart's on the first point row; each is cut or lengthened to fit. Cached
-    values are dropped so Excel and LibreOffice read the cells afresh.
+    The subject chart's ranges start on the first subject row, and the trend
+    chart's start on the first point row. Each is cut or lengthened to fit.
+    Cached values are dropped, so Excel and LibreOffice read the cells afresh.
     """
     lengths = {SUBJECT_CHART_FIRST_ROW + 1: subjects, TREND_CHART_FIRST_ROW + 1: points}
 

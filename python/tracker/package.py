@@ -43,7 +43,7 @@ def lock_files(path: Path) -> list[Path]:
 
 
 def check_writable(path: Path) -> None:
-    """Raise a clear error when Excel holds the workbook open."""
+    """Raise WorkbookLocked when the workbook is open in Excel."""
     if lock_files(path):
         raise WorkbookLocked(
             f"{path.name} is open in Excel (its lock file ~${path.name} is beside it). "
@@ -72,7 +72,7 @@ class Package:
                 for info in infos:
                     if info.file_size > MAX_PART_BYTES:
                         raise NotAWorkbook(
-                            f"{path.name} holds a part of {info.file_size:,} bytes "
+                            f"{path.name} contains a part of {info.file_size:,} bytes "
                             f"({info.filename}), too large for a school workbook. It may be damaged."
                         )
                 parts = {info.filename: archive.read(info.filename) for info in infos}
