@@ -204,3 +204,17 @@ def test_to_json_is_plain_json(refreshed):
     _, result = refreshed
     text = json.dumps(to_json(result))
     assert "NaN" not in text
+
+
+def test_empty_workbook_refreshes(build_school):
+    path = build_school(SchoolData())
+    result = refresh_file(path, now=REFRESH_TIME)
+    assert result.pupils.empty
+    assert result.not_on_track.empty
+    assert (result.attainment["assessed"] == 0).all()
+    values = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(
+        c.SUMMARY_SHEET).to_python(skip_empty_area=False)
+    assert values[6][:4] == ["Reading", "none assessed", "none assessed", "none assessed"]
+    listed = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(
+        c.NOT_ON_TRACK_SHEET).to_python(skip_empty_area=False)
+    assert listed[4][0] == "Every assessed pupil is on track at the current point."

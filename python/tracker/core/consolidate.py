@@ -110,7 +110,7 @@ def consolidate(
                     [upn, point, subject, grade.code, grade.rank, grade.on_track, sheet, cell]
                 )
 
-    grades = pd.DataFrame(grade_rows, columns=GRADE_COLUMNS)
+    grades = pd.DataFrame(grade_rows, columns=GRADE_COLUMNS).astype({"on_track": bool})
     wellbeing = pd.DataFrame(wellbeing_rows, columns=WELLBEING_COLUMNS)
     return grades, wellbeing
 

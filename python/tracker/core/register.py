@@ -152,7 +152,10 @@ def parse_pupils(table: RawTable, settings: Settings, issues: IssueLog) -> pd.Da
             "narrative": row["Narrative"],
             "row": index,
         })
-    return pd.DataFrame(records, columns=PUPIL_COLUMNS)
+    frame = pd.DataFrame(records, columns=PUPIL_COLUMNS)
+    # An empty register still needs boolean flags, since pandas reads an
+    # empty object column used as a mask as a list of column names.
+    return frame.astype({"pp_flag": bool, "disadvantaged": bool, "eal": bool, "left": bool})
 
 
 def _upn_problem(upn: str) -> str:
