@@ -228,7 +228,8 @@ def not_on_track_tab(result: RefreshResult) -> Tab:
     return _list_tab(
         c.NOT_ON_TRACK_SHEET, f"Not on track at {result.settings.current_point}", result,
         result.not_on_track, {},
-        "Every assessed pupil is on track at the current point.",
+        f"Nobody is listed: every pupil assessed at {result.settings.current_point} is on track, "
+        "or no grades are typed for it yet.",
     )
 
 
