@@ -205,6 +205,16 @@ class TableWriter:
             rows.append([sheet.value(row, col) for col in range(info.first_col, info.last_col + 1)])
         return rows
 
+    def sheet_names(self) -> list[str]:
+        """Return the names of the worksheets in tab order, sheets added here included."""
+        return list(self._sheet_parts())
+
+    def styles(self, name: str) -> tuple[str | None, str | None]:
+        """Return the (header, body) cell styles of a table's first column, to build a look-alike."""
+        info = self.table(name)
+        sheet = self._sheet(info.sheet_part)
+        return sheet.style(info.first_row, info.first_col), self._column_style(sheet, info, info.first_col)
+
     # Editing
 
     def append_rows(self, name: str, rows: Iterable[Sequence[object] | Mapping[str, object]]) -> list[int]:
