@@ -51,6 +51,17 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from .export import export_for_head, read_password
+
+    password = read_password() if args.password else None
+    path = export_for_head(args.book, args.out, password=password, include_inputs=args.include_inputs,
+                           governors=args.governors)
+    kind = "governors' report (figures only)" if args.governors else "export for the head"
+    print(f"Wrote {path}: {kind}{', encrypted with a password' if password else ''}.")
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pptracker", description="Pupil Premium tracker for primary schools.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -76,6 +87,18 @@ def make_parser() -> argparse.ArgumentParser:
                       help="share of pupils eligible for PP, from 0 to 1 (default 0.25)")
     demo.add_argument("--seed", type=int, default=1, help="random seed, so the same seed gives the same school")
     demo.set_defaults(handler=_demo)
+
+    export = commands.add_parser("export", help="Write a macro-free .xlsx of the results to share.")
+    export.add_argument("book", help="the workbook (.xlsm) to export from")
+    export.add_argument("out", help="where to write the export (.xlsx)")
+    export.add_argument("--password", action="store_true",
+                        help="encrypt the export; the password is read from PPTRACKER_PASSWORD, "
+                             "or asked for at the terminal")
+    export.add_argument("--include-inputs", action="store_true",
+                        help="also include the input sheets and Data issues, as values")
+    export.add_argument("--governors", action="store_true",
+                        help="write the governors' report: figures only, small groups suppressed")
+    export.set_defaults(handler=_export)
     return parser
 
 

@@ -1,0 +1,330 @@
+"""The governors' report: figures only, with small groups suppressed.
+
+The pure functions at the top take the attainment table of a refresh and
+return the figures governors may see. No name, UPN or pupil row reaches
+this module's tabs: they are built from group counts alone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from . import contract as c
+from .core.attainment import ALL, GROUPS, NON_PP, PP, scopes
+from .core.pipeline import RefreshResult
+from .export import COVER_SHEET, ExportWriter, cover_rows, write_cover
+from .export_head import read_charts, read_layout
+from .package import Package
+from .tabs import CHART_DATA_COLUMN, HEADLINE_FIRST_ROW, LIST_HEADER_ROW, SUBJECT_CHART_FIRST_ROW, \
+    TREND_CHART_FIRST_ROW, Tab, summary_tab
+
+SUMMARY_SHEET = "Governors summary"
+DETAIL_SHEET = "Governors detail"
+NOT_SHOWN = "not shown (protects a small group)"
+NONE_ASSESSED = "none assessed"
+LEVEL = "none: PP pupils are level or ahead"
+
+
+def fewer_than(small_group: int) -> str:
+    return f"fewer than {small_group}"
+
+
+def pupils_to_close_gap(pp_on_track: pd.Series, pp_assessed: pd.Series,
+                        non_pp_on_track: pd.Series, non_pp_assessed: pd.Series) -> pd.Series:
+    """Return the fewest extra PP pupils on track that make PP % at least non-PP %.
+
+    That is the smallest whole k >= 0 with (pp_on_track + k) / pp_assessed
+    >= non_pp_on_track / non_pp_assessed. Integer arithmetic keeps the
+    boundary exact (1 of 11 against 1 of 11 needs 0, where floating-point
+    percentages give 1). The result is missing when either group has no
+    pupils assessed.
+    """
+    pp_on, pp_n = pp_on_track.astype("Int64"), pp_assessed.astype("Int64")
+    non_on, non_n = non_pp_on_track.astype("Int64"), non_pp_assessed.astype("Int64")
+    shortfall = pp_n * non_on - pp_on * non_n  # in units of 1 / non_n pupils
+    valid = (pp_n > 0) & (non_n > 0)
+    safe_n = non_n.where(valid, 1)
+    needed = -((-shortfall) // safe_n)  # ceiling division
+    return needed.clip(lower=0).where(valid, pd.NA).astype("Int64")
+
+
+def _relations() -> list[tuple[tuple[str, str], list[tuple[str, str]]]]:
+    """Return (total cell, part cells) for every sum in the attainment table.
+
+    A cell is (scope, group). All is PP plus non-PP in every scope, the
+    whole school is the sum of the key stages, and each key stage is the
+    sum of its year groups.
+    """
+    scope_list = scopes()
+    stages = {stage for stage, _ in c.KEY_STAGES}
+    year_scopes = {years[0]: name for name, years in scope_list
+                   if name != c.WHOLE_SCHOOL and name not in stages}
+    relations = [((scope, ALL), [(scope, PP), (scope, NON_PP)]) for scope, _ in scope_list]
+    for group in GROUPS:
+        relations.append(((c.WHOLE_SCHOOL, group), [(stage, group) for stage, _ in c.KEY_STAGES]))
+        for stage, years in c.KEY_STAGES:
+            relations.append(((stage, group), [(year_scopes[year], group) for year in years]))
+    return relations
+
+
+def _suppress_one_table(assessed: dict[tuple[str, str], int], small_group: int) -> dict[tuple[str, str], str]:
+    """Return {cell: 'small' or 'protect'} for the hidden cells of one point and subject.
+
+    'small' cells have fewer pupils than the small-group size. 'protect'
+    cells are hidden as well so that no small cell can be worked out by
+    subtracting shown cells from a shown total: every sum is left with no
+    hidden cell or at least two.
+    """
+    empty_scopes = {scope for (scope, group), n in assessed.items() if group == ALL and n == 0}
+    hidden = {cell: "small" for cell, n in assessed.items()
+              if n < small_group and cell[0] not in empty_scopes}
+    # NOTE: each sum is checked on its own. Combining several sums could in
+    # rare layouts still narrow a hidden figure down to a range.
+    relations = _relations()
+    changed = True
+    while changed:
+        changed = False
+        for total, parts in relations:
+            cells = [total] + parts
+            lone = [cell for cell in cells if cell in hidden]
+            if len(lone) != 1:
+                continue
+            shown_parts = [p for p in parts if p not in hidden and p != lone[0] and assessed.get(p, 0) > 0]
+            if shown_parts:
+                pick = min(shown_parts, key=lambda p: (assessed.get(p, 0), cells.index(p)))
+            elif total not in hidden:
+                pick = total
+            else:
+                continue
+            hidden[pick] = "protect"
+            changed = True
+    return hidden
+
+
+def suppress(attainment: pd.DataFrame, small_group: int) -> pd.DataFrame:
+    """Return the attainment table with a 'hidden' column: '', 'small' or 'protect'."""
+    frame = attainment.copy()
+    frame["hidden"] = ""
+    for (point, subject), table in frame.groupby(["point", "subject"], sort=False):
+        assessed = {(row.scope, row.group): int(row.assessed) for row in table.itertuples()}
+        hidden = _suppress_one_table(assessed, small_group)
+        keys = list(zip(table["scope"], table["group"]))
+        frame.loc[table.index, "hidden"] = [hidden.get(key, "") for key in keys]
+    return frame
+
+
+def group_text(on_track: int, assessed: int, hidden: str, small_group: int) -> str:
+    """Return what governors see for one group: '12 of 20, 60.0%' or why it is hidden."""
+    if hidden == "small":
+        return fewer_than(small_group)
+    if hidden == "protect":
+        return NOT_SHOWN
+    if not assessed:
+        return NONE_ASSESSED
+    return f"{on_track} of {assessed}, {100.0 * on_track / assessed:.1f}%"
+
+
+def governor_figures(attainment: pd.DataFrame, points: list[str], small_group: int) -> pd.DataFrame:
+    """Return one row per point, subject and scope with only the figures governors may see.
+
+    Columns are point, subject and scope, then the text shown for each
+    group (pp_text, non_pp_text, all_text) and pp_percent and
+    non_pp_percent, missing when hidden. gap_hidden is True when PP or
+    non-PP is hidden. gap_points (non-PP % minus PP %) and pupils_to_close
+    are missing when either group is hidden or has none assessed.
+    change_points is missing unless the gap is shown at this point and at
+    the one before.
+    """
+    frame = suppress(attainment, small_group)
+    frame["text"] = [group_text(r.on_track, r.assessed, r.hidden, small_group) for r in frame.itertuples()]
+    frame["shown_percent"] = frame["percent"].where(frame["hidden"] == "")
+    keys = ["point", "subject", "scope"]
+    prefix = {PP: "pp", NON_PP: "non_pp", ALL: "all"}
+    wide = None
+    for group, name in prefix.items():
+        part = frame[frame["group"] == group][keys + ["text", "shown_percent", "on_track", "assessed", "hidden"]]
+        part = part.rename(columns={"text": f"{name}_text", "shown_percent": f"{name}_percent",
+                                    "on_track": f"{name}_on_track", "assessed": f"{name}_assessed",
+                                    "hidden": f"{name}_hidden"})
+        wide = part if wide is None else wide.merge(part, on=keys, how="left", sort=False)
+
+    wide["gap_hidden"] = (wide["pp_hidden"] != "") | (wide["non_pp_hidden"] != "")
+    shown = ~wide["gap_hidden"] & (wide["pp_assessed"] > 0) & (wide["non_pp_assessed"] > 0)
+    wide["gap_points"] = (wide["non_pp_percent"] - wide["pp_percent"]).where(shown)
+    wide["pupils_to_close"] = pupils_to_close_gap(
+        wide["pp_on_track"], wide["pp_assessed"], wide["non_pp_on_track"], wide["non_pp_assessed"]
+    ).where(shown, pd.NA)
+
+    order = {point: i for i, point in enumerate(points)}
+    wide = wide.assign(_order=wide["point"].map(order)).sort_values(["subject", "scope", "_order"], kind="stable")
+    previous = wide.groupby(["subject", "scope"], sort=False)["gap_points"].shift(1)
+    previous_point = wide.groupby(["subject", "scope"], sort=False)["_order"].shift(1)
+    consecutive = previous_point == wide["_order"] - 1
+    wide["change_points"] = (wide["gap_points"] - previous).where(consecutive)
+    wide = wide.sort_index()
+
+    columns = keys + ["pp_text", "non_pp_text", "all_text", "pp_percent", "non_pp_percent", "gap_hidden", "gap_points",
+                      "pupils_to_close", "change_points"]
+    return wide[columns].reset_index(drop=True)
+
+
+def gap_pupils_text(pupils: object) -> str | None:
+    """Return the gap in whole pupils as a sentence, or None when the gap is not shown."""
+    if pupils is None or pd.isna(pupils):
+        return None
+    pupils = int(pupils)
+    if pupils == 0:
+        return LEVEL
+    noun = "pupil" if pupils == 1 else "pupils"
+    return f"{pupils} more PP {noun} on track would close it"
+
+
+def _gap_cell(row) -> object:
+    if not pd.isna(row.gap_points):
+        return round(float(row.gap_points), 1)
+    return "not shown" if row.gap_hidden else None
+
+
+def _number(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else round(float(value), 1)
+
+
+def _fraction(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else round(float(value) / 100, 4)
+
+
+def _heading(tab: Tab, result: RefreshResult, title: str) -> None:
+    s = result.settings
+    tab.put(0, 0, f"{title}: {s.school}", "title")
+    tab.put(1, 0, f"{s.academic_year}, current point {s.current_point}. "
+                  f"Figures calculated {result.refreshed_at:%d/%m/%Y %H:%M}.", "subtitle")
+    tab.put(2, 0, "Gap = % of non-PP pupils on track minus % of PP pupils on track, in percentage points; "
+                  "above zero means PP pupils are behind. Groups of fewer than "
+                  f"{s.small_group} pupils show '{fewer_than(s.small_group)}', and gaps involving them "
+                  "are not shown.", "note")
+
+
+def governors_summary_tab(result: RefreshResult, figures: pd.DataFrame) -> Tab:
+    """Return the whole-school headline, with chart figures where the Summary keeps them."""
+    s = result.settings
+    tab = Tab(SUMMARY_SHEET)
+    _heading(tab, result, "Pupil Premium report for governors")
+    by_key = {(r.point, r.subject, r.scope): r for r in figures.itertuples()}
+    subjects = list(dict.fromkeys(figures["subject"]))
+
+    tab.put(4, 0, f"Whole school at {s.current_point}", "section")
+    tab.style(4, 1, 4, 6, "section")
+    change = f"Change since {s.previous_point} (pp)" if s.previous_point else "Change since last point (pp)"
+    headers = ["Subject", "PP", "Non-PP", "All pupils", "Gap (pp)", "Gap in pupils", change]
+    tab.put_row(5, 0, headers)
+    tab.style(5, 0, 5, len(headers) - 1, "header")
+    tab.row_heights[5] = 30
+    for offset, subject in enumerate(subjects):
+        row = HEADLINE_FIRST_ROW + offset
+        r = by_key[(s.current_point, subject, c.WHOLE_SCHOOL)]
+        tab.put_row(row, 0, [subject, r.pp_text, r.non_pp_text, r.all_text, _gap_cell(r),
+                             gap_pupils_text(r.pupils_to_close), _number(r.change_points)])
+    last = HEADLINE_FIRST_ROW + len(subjects) - 1
+    tab.style(HEADLINE_FIRST_ROW, 0, last, 3, "text")
+    tab.style(HEADLINE_FIRST_ROW, 4, last, 4, "gap")
+    tab.style(HEADLINE_FIRST_ROW, 5, last, 5, "indented")
+    tab.style(HEADLINE_FIRST_ROW, 6, last, 6, "gap")
+
+    # Chart figures sit in the same cells as on the Summary, so the Summary's
+    # charts can be recreated here unchanged. Hidden groups are left blank.
+    col = CHART_DATA_COLUMN
+    tab.put(4, col, "Figures behind the charts", "section")
+    tab.put_row(5, col, [f"{s.current_point}: subject", "PP", "Non-PP"])
+    tab.style(5, col, 5, col + 2, "header")
+    for offset, subject in enumerate(subjects):
+        r = by_key[(s.current_point, subject, c.WHOLE_SCHOOL)]
+        tab.put_row(SUBJECT_CHART_FIRST_ROW + offset, col,
+                    [subject, _fraction(r.pp_percent), _fraction(r.non_pp_percent)])
+    tab.style(SUBJECT_CHART_FIRST_ROW, col + 1, SUBJECT_CHART_FIRST_ROW + len(subjects) - 1, col + 2, "fraction")
+    trend_subject = c.COMBINED if c.COMBINED in subjects else subjects[0]
+    tab.put(TREND_CHART_FIRST_ROW - 2, col, f"Trend: whole school, {trend_subject}", "section")
+    tab.put_row(TREND_CHART_FIRST_ROW - 1, col, ["Point", "PP", "Non-PP"])
+    tab.style(TREND_CHART_FIRST_ROW - 1, col, TREND_CHART_FIRST_ROW - 1, col + 2, "header")
+    for offset, point in enumerate(s.points):
+        r = by_key[(point, trend_subject, c.WHOLE_SCHOOL)]
+        tab.put_row(TREND_CHART_FIRST_ROW + offset, col,
+                    [point, _fraction(r.pp_percent), _fraction(r.non_pp_percent)])
+    tab.style(TREND_CHART_FIRST_ROW, col + 1, TREND_CHART_FIRST_ROW + len(s.points) - 1, col + 2, "fraction")
+    tab.chart_ranges = {"subjects": len(subjects), "points": len(s.points)}
+    return tab
+
+
+def governors_detail_tab(result: RefreshResult, figures: pd.DataFrame) -> Tab:
+    """Return every scope, point and subject, one row each."""
+    tab = Tab(DETAIL_SHEET)
+    _heading(tab, result, "Every year group, key stage and assessment point")
+    headers = ["Scope", "Point", "Subject", "PP", "Non-PP", "All pupils", "Gap (pp)", "Gap in pupils",
+               "Change (pp)"]
+    tab.put_row(LIST_HEADER_ROW, 0, headers)
+    tab.style(LIST_HEADER_ROW, 0, LIST_HEADER_ROW, len(headers) - 1, "header")
+    tab.row_heights[LIST_HEADER_ROW] = 30
+    by_key = {(r.point, r.subject, r.scope): r for r in figures.itertuples()}
+    subjects = list(dict.fromkeys(figures["subject"]))
+    row = LIST_HEADER_ROW + 1
+    for scope, _ in scopes():
+        for point in result.settings.points:
+            for subject in subjects:
+                r = by_key[(point, subject, scope)]
+                tab.put_row(row, 0, [scope, point, subject, r.pp_text, r.non_pp_text, r.all_text, _gap_cell(r),
+                                     gap_pupils_text(r.pupils_to_close), _number(r.change_points)])
+                row += 1
+    first = LIST_HEADER_ROW + 1
+    tab.style(first, 0, row - 1, 5, "text")
+    tab.style(first, 6, row - 1, 6, "gap")
+    tab.style(first, 7, row - 1, 7, "indented")
+    tab.style(first, 8, row - 1, 8, "gap")
+    return tab
+
+
+def _print_setup(sheet, header_rows: int) -> None:
+    sheet.freeze_panes(header_rows, 0)
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 0)
+    sheet.hide_gridlines(2)
+
+
+def governors_workbook(package: Package, result: RefreshResult, book: Path, last_refreshed: str | None,
+                       password: bool) -> bytes:
+    """Return the bytes of the governors' report: cover, headline with charts, and detail."""
+    s = result.settings
+    figures = governor_figures(result.attainment, s.points, s.small_group)
+    summary = governors_summary_tab(result, figures)
+    detail = governors_detail_tab(result, figures)
+
+    writer = ExportWriter(f"Pupil Premium report for governors: {s.school}", result.refreshed_at)
+    warning = (f"Figures only: no pupil names, UPNs or pupil rows. Groups of fewer than {s.small_group} pupils "
+               f"show '{fewer_than(s.small_group)}' and gaps involving them are not shown. It is made from "
+               "children's personal data, so share it only with the governing board.")
+    rows = cover_rows(result, book, last_refreshed, password, [COVER_SHEET, SUMMARY_SHEET, DETAIL_SHEET])
+    write_cover(writer, COVER_SHEET, result, "Pupil Premium report for governors", rows, warning)
+
+    sheet = writer.add_sheet(SUMMARY_SHEET)
+    writer.write_tab(sheet, summary)
+    for col, width in enumerate([16, 22, 22, 22, 10, 36, 14]):
+        sheet.set_column(col, col, width)
+    sheet.set_column(CHART_DATA_COLUMN, CHART_DATA_COLUMN, 18)
+    sheet.set_column(CHART_DATA_COLUMN + 1, CHART_DATA_COLUMN + 2, 9)
+    _print_setup(sheet, 3)
+    sheet.print_area(0, 0, 37, CHART_DATA_COLUMN + 2)
+    sheet.fit_to_pages(1, 1)
+    # The Summary's charts, read from the workbook, point at the same cells
+    # here and keep the size they have on the Summary.
+    source_summary = read_layout(package, c.SUMMARY_SHEET)
+    for chart in read_charts(package, summary_tab(result), source_summary):
+        chart.add_to(writer, sheet, SUMMARY_SHEET)
+
+    sheet = writer.add_sheet(DETAIL_SHEET)
+    writer.write_tab(sheet, detail)
+    for col, width in enumerate([16, 10, 12, 22, 22, 22, 10, 36, 12]):
+        sheet.set_column(col, col, width)
+    _print_setup(sheet, LIST_HEADER_ROW + 1)
+    sheet.repeat_rows(LIST_HEADER_ROW)
+    return writer.close()

@@ -1,0 +1,379 @@
+"""The governors' report: whole-pupil gaps, small-group suppression and no pupil identifiers.
+
+Figures are worked out by hand in each test. The end-to-end tests build
+real workbooks, export them and read the export back with openpyxl and
+python-calamine.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from datetime import datetime
+
+import openpyxl
+import pandas as pd
+import pytest
+import python_calamine
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tracker import contract as c
+from tracker.build import ClassSheet, SchoolData, build_workbook
+from tracker.core.attainment import ALL, ATTAINMENT_COLUMNS, NON_PP, PP, scopes
+from tracker.demo import make_school
+from tracker.export import export_for_head
+from tracker.export_governors import (
+    DETAIL_SHEET, NOT_SHOWN, SUMMARY_SHEET, _relations, governor_figures, gap_pupils_text,
+    pupils_to_close_gap, suppress,
+)
+from tracker.refresh import refresh_file
+
+from conftest import REFRESH_TIME, class_row, pupil_row
+
+EXPORT_TIME = datetime(2026, 3, 21, 9, 0)
+
+
+def close(pp_on, pp_n, non_on, non_n) -> list:
+    result = pupils_to_close_gap(pd.Series(pp_on), pd.Series(pp_n), pd.Series(non_on), pd.Series(non_n))
+    return [None if pd.isna(v) else int(v) for v in result]
+
+
+# ---------------------------------------------------------------- whole pupils
+
+def test_close_gap_rounds_up():
+    # PP 3 of 10 (30%), non-PP 15 of 20 (75%): (3 + k) / 10 >= 0.75 needs
+    # 3 + k >= 7.5, so k = 5 (4 gives 70%).
+    assert close([3], [10], [15], [20]) == [5]
+
+
+def test_close_gap_exact_boundary():
+    # PP 2 of 10, non-PP 10 of 20 (50%): 2 + k >= 5, so k = 3 exactly.
+    assert close([2], [10], [10], [20]) == [3]
+
+
+def test_close_gap_level_needs_none():
+    # 1 of 11 against 1 of 11 is level. Percentages in floating point give
+    # 11 * 9.0909...% = 1.0000000000000002 and would round up to 1.
+    assert close([1], [11], [1], [11]) == [0]
+
+
+def test_close_gap_pp_ahead_needs_none():
+    # PP 8 of 10 (80%) against non-PP 10 of 20 (50%).
+    assert close([8], [10], [10], [20]) == [0]
+
+
+def test_close_gap_from_zero():
+    # PP 0 of 11 against non-PP 2 of 11: k = 2.
+    assert close([0], [11], [2], [11]) == [2]
+
+
+def test_close_gap_missing_without_pupils():
+    assert close([0, 3], [0, 10], [5, 0], [10, 0]) == [None, None]
+
+
+def test_close_gap_whole_columns():
+    # Several rows at once, each worked out above.
+    assert close([3, 2, 1, 8], [10, 10, 11, 10], [15, 10, 1, 10], [20, 20, 11, 20]) == [5, 3, 0, 0]
+
+
+def test_gap_pupils_text():
+    assert gap_pupils_text(3) == "3 more PP pupils on track would close it"
+    assert gap_pupils_text(1) == "1 more PP pupil on track would close it"
+    assert gap_pupils_text(0) == "none: PP pupils are level or ahead"
+    assert gap_pupils_text(pd.NA) is None
+
+
+# ---------------------------------------------------------------- suppression
+
+def attainment_frame(counts: dict[tuple[str, str], tuple[int, int]], point="Spring", subject="Reading"):
+    """Return an attainment table from (year, group): (assessed, on track) for PP and non-PP.
+
+    Key stages, the whole school and All are sums, as the core makes them.
+    """
+    records = []
+    for scope, years in scopes():
+        totals = {}
+        for group in (PP, NON_PP):
+            totals[group] = [sum(counts.get((y, group), (0, 0))[i] for y in years) for i in (0, 1)]
+        totals[ALL] = [totals[PP][0] + totals[NON_PP][0], totals[PP][1] + totals[NON_PP][1]]
+        for group in (PP, NON_PP, ALL):
+            assessed, on_track = totals[group]
+            percent = 100.0 * on_track / assessed if assessed else None
+            records.append([point, subject, scope, group, assessed, on_track, percent])
+    return pd.DataFrame(records, columns=ATTAINMENT_COLUMNS)
+
+
+def hidden_cells(frame: pd.DataFrame) -> dict[tuple[str, str], str]:
+    marked = suppress(frame, 5)
+    return {(r.scope, r.group): r.hidden for r in marked.itertuples() if r.hidden}
+
+
+def even_school(**changes) -> dict[tuple[str, str], tuple[int, int]]:
+    """Return every year group with 6 PP pupils (3 on track) and 20 non-PP (15 on track)."""
+    counts = {(y, g): (6, 3) if g == PP else (20, 15) for y in c.YEARS for g in (PP, NON_PP)}
+    counts.update(changes.get("counts", {}))
+    return counts
+
+
+def test_no_small_group_hides_nothing():
+    assert hidden_cells(attainment_frame(even_school())) == {}
+
+
+def test_small_group_and_its_complements_hidden():
+    # Year 3 has 3 PP pupils. Hiding them alone would let a reader work them
+    # out as All minus non-PP, or KS2 minus Years 4 to 6. So Year 3 non-PP is
+    # hidden too, and the smallest other KS2 year's PP (Year 4, first of the
+    # equal sixes), which in turn hides Year 4 non-PP.
+    frame = attainment_frame(even_school(counts={("3", PP): (3, 1)}))
+    assert hidden_cells(frame) == {
+        ("Year 3", PP): "small",
+        ("Year 3", NON_PP): "protect",
+        ("Year 4", PP): "protect",
+        ("Year 4", NON_PP): "protect",
+    }
+
+
+def test_reception_hides_eyfs_too():
+    # EYFS is Reception alone, so hiding one without the other shows nothing.
+    frame = attainment_frame(even_school(counts={("R", PP): (2, 1)}))
+    hidden = hidden_cells(frame)
+    assert hidden[("Reception", PP)] == "small"
+    assert hidden[("EYFS", PP)] == "small"
+
+
+def test_empty_scope_reads_none_assessed():
+    counts = even_school()
+    counts[("6", PP)] = (0, 0)
+    counts[("6", NON_PP)] = (0, 0)
+    frame = attainment_frame(counts)
+    figures = governor_figures(frame, ["Spring"], 5)
+    year_6 = figures[figures["scope"] == "Year 6"].iloc[0]
+    assert year_6["pp_text"] == "none assessed"
+    assert year_6["all_text"] == "none assessed"
+    assert pd.isna(year_6["gap_points"])
+    assert not year_6["gap_hidden"]
+
+
+def relation_ok(hidden: set, total, parts) -> bool:
+    count = sum(cell in hidden for cell in [total] + parts)
+    return count != 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=12), min_size=14, max_size=14))
+def test_no_sum_reveals_one_hidden_cell(sizes):
+    # For any sizes, each cell under 5 is hidden, and no sum has exactly one
+    # hidden cell, which a reader could work out by subtraction.
+    counts = {}
+    for index, year in enumerate(c.YEARS):
+        counts[(year, PP)] = (sizes[2 * index], sizes[2 * index] // 2)
+        counts[(year, NON_PP)] = (sizes[2 * index + 1], sizes[2 * index + 1] // 2)
+    frame = attainment_frame(counts)
+    marked = suppress(frame, 5)
+    hidden = {(r.scope, r.group) for r in marked.itertuples() if r.hidden}
+    all_by_scope = {r.scope: r.assessed for r in marked.itertuples() if r.group == ALL}
+    for r in marked.itertuples():
+        if r.assessed < 5 and all_by_scope[r.scope] > 0:
+            assert (r.scope, r.group) in hidden
+    for total, parts in _relations():
+        assert relation_ok(hidden, total, parts), (total, parts, hidden)
+
+
+def test_figures_use_the_small_group_setting():
+    # With a small-group size of 7, the six PP pupils in each year are hidden.
+    frame = attainment_frame(even_school())
+    figures = governor_figures(frame, ["Spring"], 7)
+    year_2 = figures[figures["scope"] == "Year 2"].iloc[0]
+    assert year_2["pp_text"] == "fewer than 7"
+    assert pd.isna(year_2["gap_points"])
+    assert pd.isna(year_2["pupils_to_close"])
+    assert year_2["gap_hidden"]
+    whole = figures[figures["scope"] == c.WHOLE_SCHOOL].iloc[0]
+    # 7 years of 6 PP pupils, 3 on track each: 21 of 42.
+    assert whole["pp_text"] == "21 of 42, 50.0%"
+
+
+def test_figures_gap_and_pupils_by_hand():
+    # Whole school: PP 21 of 42 (50%), non-PP 105 of 140 (75%). Gap 25 points;
+    # (21 + k) / 42 >= 0.75 needs k >= 10.5, so 11 pupils.
+    figures = governor_figures(attainment_frame(even_school()), ["Spring"], 5)
+    whole = figures[figures["scope"] == c.WHOLE_SCHOOL].iloc[0]
+    assert whole["gap_points"] == pytest.approx(25.0)
+    assert whole["pupils_to_close"] == 11
+    assert whole["non_pp_text"] == "105 of 140, 75.0%"
+
+
+def test_change_needs_both_gaps_shown():
+    autumn = attainment_frame(even_school(counts={("3", PP): (3, 1)}), point="Autumn")
+    spring = attainment_frame(even_school(), point="Spring")
+    figures = governor_figures(pd.concat([autumn, spring], ignore_index=True), ["Autumn", "Spring"], 5)
+    year_3 = figures[(figures["scope"] == "Year 3") & (figures["point"] == "Spring")].iloc[0]
+    year_5 = figures[(figures["scope"] == "Year 5") & (figures["point"] == "Spring")].iloc[0]
+    # Year 3's Autumn gap is hidden, so its change is not shown. Year 5 is
+    # the same at both points: 75% - 50% both times, a change of 0.
+    assert pd.isna(year_3["change_points"])
+    assert year_5["change_points"] == pytest.approx(0.0)
+
+
+# ---------------------------------------------------------------- real files
+
+def hand_school() -> SchoolData:
+    """Return three year groups graded at Spring, every pupil EXS unless stated otherwise.
+
+    Year 2: pupils 1-5 PP, 6-11 non-PP; in Reading only 1, 2 and 6-10 are EXS.
+    Year 5: pupils 12-13 PP (a small group), 14-19 non-PP.
+    Year 6: pupils 20-25 PP, 26-31 non-PP.
+    """
+    data = SchoolData(settings={c.SETTING_SCHOOL: "Hand Worked Primary", c.SETTING_YEAR: "2025/26",
+                                c.SETTING_POINT: "Spring"})
+    years = {"2": (range(1, 6), range(6, 12)), "5": (range(12, 14), range(14, 20)),
+             "6": (range(20, 26), range(26, 32))}
+    classes = []
+    for year, (pp_serials, other_serials) in years.items():
+        rows = []
+        for serial in [*pp_serials, *other_serials]:
+            pp = serial in pp_serials
+            surname, forename = f"Surname{serial:02d}x", f"Forename{serial:02d}x"
+            data.pupils.append(pupil_row(serial, surname, forename, year, f"{year}A", "Y" if pp else "N",
+                                         "FSM/Ever 6" if pp else None))
+            grades = {f"Spring {s}": "EXS" for s in ("Reading", "Writing", "Maths")}
+            if year == "2" and serial not in (1, 2, 6, 7, 8, 9, 10):
+                grades["Spring Reading"] = "WTS"
+            rows.append(class_row(serial, f"{forename} {surname}", grades))
+        classes.append(ClassSheet(f"{year}A", rows))
+    data.classes = classes
+    return data
+
+
+@pytest.fixture
+def hand_export(tmp_path):
+    book = tmp_path / "hand.xlsm"
+    build_workbook(book, hand_school())
+    refresh_file(book, now=REFRESH_TIME)
+    out = tmp_path / "governors.xlsx"
+    export_for_head(book, out, governors=True, now=EXPORT_TIME)
+    return out
+
+
+def detail_rows(path) -> dict[tuple[str, str, str], list]:
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    rows = book.get_sheet_by_name(DETAIL_SHEET).to_python()
+    header_index = next(i for i, row in enumerate(rows) if row and row[0] == "Scope")
+    return {(r[0], r[1], r[2]): r for r in rows[header_index + 1:] if r and r[0]}
+
+
+def test_report_hand_worked_year_2(hand_export):
+    # Year 2 Spring Reading: PP 2 of 5 (40%), non-PP 5 of 6 (83.3%).
+    # Gap 43.3 points; (2 + k) / 5 >= 5 / 6 needs k >= 2.17, so 3 pupils.
+    row = detail_rows(hand_export)[("Year 2", "Spring", "Reading")]
+    assert row[3] == "2 of 5, 40.0%"
+    assert row[4] == "5 of 6, 83.3%"
+    assert row[5] == "7 of 11, 63.6%"
+    assert row[6] == pytest.approx(43.3)
+    assert row[7] == "3 more PP pupils on track would close it"
+
+
+def test_report_hides_year_5_pp(hand_export):
+    # Year 5 has 2 PP pupils: fewer than 5, so no count, no percentage and no gap.
+    row = detail_rows(hand_export)[("Year 5", "Spring", "Reading")]
+    assert row[3] == "fewer than 5"
+    assert row[6] == "not shown"
+    assert row[7] == ""
+    # Year 5 non-PP would give PP away as All minus non-PP, and Year 6 PP as
+    # KS2 minus Year 6, so both are hidden too, and with them Year 6 non-PP.
+    assert row[4] == NOT_SHOWN
+    year_6 = detail_rows(hand_export)[("Year 6", "Spring", "Reading")]
+    assert year_6[3] == NOT_SHOWN
+    assert year_6[4] == NOT_SHOWN
+    ks2 = detail_rows(hand_export)[("KS2", "Spring", "Reading")]
+    assert ks2[3] == "8 of 8, 100.0%"
+
+
+def test_report_sheets_and_openpyxl(hand_export):
+    book = openpyxl.load_workbook(hand_export)
+    assert book.sheetnames == ["Cover", SUMMARY_SHEET, DETAIL_SHEET]
+    assert all(sheet.sheet_state == "visible" for sheet in book.worksheets)
+    summary = book[SUMMARY_SHEET]
+    assert summary["A7"].value == "Reading"
+    assert summary.freeze_panes == "A4"
+    cover = book["Cover"]
+    labels = {cover.cell(row, 1).value: cover.cell(row, 2).value for row in range(1, 20)}
+    assert labels["Figures calculated"] == "21/03/2026 09:00"
+    assert labels["Workbook last refreshed"] == "20/03/2026 15:30"
+
+
+def test_report_has_two_charts(hand_export):
+    with zipfile.ZipFile(hand_export) as archive:
+        charts = sorted(n for n in archive.namelist() if n.startswith("xl/charts/chart"))
+        text = "".join(archive.read(n).decode() for n in charts)
+    assert len(charts) == 2
+    assert f"'{SUMMARY_SHEET}'!$S$7:$S$10" in text
+    assert "Trend across assessment points" in text
+
+
+# ---------------------------------------------------------------- no names or UPNs
+
+def identifiers(data: SchoolData) -> set[str]:
+    """Return every UPN, surname and forename on the register, and every UPN and name on class sheets."""
+    found = set()
+    for row in data.pupils:
+        found.update(str(value) for value in row[:3] if value)
+    for klass in data.classes:
+        for row in klass.rows:
+            found.update((str(row[0]), str(row[1])))
+    return found
+
+
+def export_texts(path) -> list[tuple[str, str]]:
+    """Return (where, text) for every cell of every sheet and every XML part of an export."""
+    texts = []
+    book = openpyxl.load_workbook(path)
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            texts += [(f"{sheet.title}!{cell.coordinate}", str(cell.value)) for cell in row if cell.value is not None]
+    calamine = python_calamine.CalamineWorkbook.from_path(str(path))
+    for name in calamine.sheet_names:
+        for index, row in enumerate(calamine.get_sheet_by_name(name).to_python()):
+            texts += [(f"{name} row {index + 1}", str(value)) for value in row if value != ""]
+    with zipfile.ZipFile(path) as archive:
+        texts += [(part, archive.read(part).decode("utf-8", "replace")) for part in archive.namelist()]
+    return texts
+
+
+def hits(path, names: set[str]) -> list[tuple[str, str]]:
+    pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\b")
+    return [(where, m.group(0)) for where, text in export_texts(path) for m in pattern.finditer(text)]
+
+
+@pytest.fixture(scope="module")
+def demo_school():
+    # 84 pupils is 12 a year group, so many PP groups are small.
+    return make_school(pupils=84, pp_share=0.25, seed=7)
+
+
+def test_governors_report_has_no_name_or_upn(demo_school, tmp_path):
+    book = tmp_path / "demo.xlsm"
+    build_workbook(book, demo_school)
+    out = tmp_path / "governors.xlsx"
+    export_for_head(book, out, governors=True, now=EXPORT_TIME)
+    names = identifiers(demo_school)
+    assert len(names) > 100
+    assert hits(out, names) == []
+    # The small school makes suppression happen in the real file.
+    assert any(text == "fewer than 5" for _, text in export_texts(out))
+
+
+def test_scan_flags_a_planted_name(demo_school, tmp_path):
+    # A check that cannot fail proves nothing: name the school after a pupil.
+    forename = demo_school.pupils[0][2]
+    upn = demo_school.pupils[5][0]
+    planted = SchoolData(**{**demo_school.__dict__,
+                            "settings": {**demo_school.settings, c.SETTING_SCHOOL: f"St {forename} {upn}"}})
+    book = tmp_path / "planted.xlsm"
+    build_workbook(book, planted)
+    out = tmp_path / "governors.xlsx"
+    export_for_head(book, out, governors=True, now=EXPORT_TIME)
+    found = {name for _, name in hits(out, identifiers(demo_school))}
+    assert forename in found
+    assert upn in found
