@@ -102,6 +102,7 @@ class Builder:
         self.log = self.add_sheet(c.LOG_SHEET)
         self.settings = self.add_sheet(c.SETTINGS_SHEET)
         self.issues = self.add_sheet(c.ISSUES_SHEET)
+        self.import_log = self.add_sheet(c.IMPORT_LOG_SHEET)
         self.lists = self.add_sheet(c.LISTS_SHEET)
         self.styles = self.add_sheet(c.STYLES_SHEET)
 
@@ -123,6 +124,10 @@ class Builder:
         self.write_list_tab(self.pp_pupils, c.PP_PUPILS_SHEET, widths=[22, 16, 6, 8, 16, 6, 24, 6, 12,
                                                                        16, 16, 16, 16, 12, 14, 18, 16, 40])
         self.write_list_tab(self.issues, c.ISSUES_SHEET, widths=[14, 8, 20, 60, 60])
+        self.write_list_tab(self.import_log, c.IMPORT_LOG_SHEET,
+                            widths=[13, 22, 15, 10, 10, 8, 14, 9, 26, 14, 9, 60])
+        self.import_log.write(0, 0, f"{c.IMPORT_LOG_SHEET}: filled by importing progress files or an MIS register.",
+                              self.formats["title"])
         self.write_styles()
 
         self.start.activate()

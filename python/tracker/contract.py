@@ -23,6 +23,11 @@ PP_PUPILS_SHEET = "PP pupils"
 ISSUES_SHEET = "Data issues"
 OWNED_SHEETS = (SUMMARY_SHEET, NOT_ON_TRACK_SHEET, PP_PUPILS_SHEET, ISSUES_SHEET)
 
+# A sheet that each import of progress files or a register rewrites whole:
+# where every imported value came from. Refresh leaves it alone, so it is
+# not in OWNED_SHEETS.
+IMPORT_LOG_SHEET = "Import log"
+
 # A very hidden sheet that contains one sample cell per named cell style. Excel
 # renumbers styles when it saves, so the file writer looks the numbers up
 # here instead of trusting the numbers the builder chose.

@@ -1,0 +1,142 @@
+"""Import teachers' pupil progress files into the class sheets of the tracker."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from ..core.tables import RawTable
+from .headers import Vocabulary
+from .log_tab import import_log_tab
+from .matching import Roster
+from .plan import GradePlan, plan_grades
+from .records import (
+    FILE_SKIPPED, NOT_IMPORTED, SHEET_READ, SHEET_SKIPPED, ImportReport, LogRow, Problem, SheetSummary,
+    plural,
+)
+from .sheet_reader import ProgressContext, read_progress_sheet
+from .sources import UnreadableFile, find_files, read_source
+from .workbook import TrackerBook, open_book, save_import, set_values
+
+# Called as progress(done, total, message) before each file and once at the
+# end, for a terminal bar or Excel's status bar.
+ProgressCallback = Callable[[int, int, str], None]
+
+
+def import_progress(book: str | Path, paths: list[str | Path], progress: ProgressCallback | None = None,
+                    out: str | Path | None = None, now: datetime | None = None) -> ImportReport:
+    """Import grades from progress files and folders into empty cells of the class sheets.
+
+    ``paths`` are files or folders (searched recursively). Each grade is
+    matched to a pupil by UPN, else by name and class; it fills an empty
+    cell of the pupil's class sheet at its point and subject. A different
+    grade already there is a conflict and stays as it was. Files that
+    cannot be read are reported and skipped. The workbook is saved once,
+    in place or to ``out``, and only when something changed.
+    """
+    tracker = open_book(book)
+    settings = tracker.settings
+    context = ProgressContext(Vocabulary(settings.points, settings.subjects), Roster(tracker.pupils),
+                              settings.scale, settings.current_point)
+    report = ImportReport()
+    readings = []
+    files = find_files([Path(p) for p in paths])
+    for index, (path, label) in enumerate(files):
+        if progress:
+            progress(index, len(files), label)
+        try:
+            source = read_source(path, label)
+        except UnreadableFile as error:
+            _skip_file(report, label, str(error))
+            continue
+        report.files_read.append(label)
+        for name, reason in source.skipped:
+            report.sheets.append(SheetSummary(label, name, used=False, reason=reason))
+        for sheet in source.sheets:
+            reading = read_progress_sheet(sheet, context)
+            report.sheets.append(reading.summary)
+            report.problems.extend(reading.problems)
+            report.hidden_rows += reading.summary.hidden_rows
+            readings.extend(reading.readings)
+    if not files:
+        _skip_file(report, ", ".join(str(p) for p in paths) or "(none)",
+                   "No .xlsx, .xlsm, .xls or .csv files were found there.")
+
+    plan = plan_grades(readings, tracker.class_tables, settings)
+    report.filled, report.already, report.conflicts = plan.filled, plan.already, plan.conflicts
+    report.problems.extend(plan.problems)
+    _write(tracker, plan, report)
+
+    report.log = _log_rows(report, plan, [label for _, label in files])
+    tab = import_log_tab("Import log: pupil progress files", _log_summary(report), report.log)
+    report.saved = save_import(tracker, out, report.issue_log(), tab,
+                               now or datetime.now().replace(microsecond=0))
+    if progress:
+        progress(len(files), len(files), "Done")
+    return report
+
+
+def _skip_file(report: ImportReport, label: str, reason: str) -> None:
+    report.files_skipped.append((label, reason))
+    report.problems.append(Problem(label, None, "", None, reason, "Skipped this file; the others were imported."))
+
+
+def _write(tracker: TrackerBook, plan: GradePlan, report: ImportReport) -> None:
+    """Fill the planned cells through table_writer and in the tables as read."""
+    by_table: dict[str, dict[tuple[int, str], object]] = {}
+    for write in plan.writes:
+        by_table.setdefault(write.table, {})[(write.row, write.column)] = write.value
+    for name, values in by_table.items():
+        conflicts = tracker.writer.set_cells(name, values)
+        # The file can disagree with the values read, for example a formula
+        # whose cached result was blank; such a cell is left and reported.
+        for conflict in conflicts:
+            values.pop((conflict.row_index, conflict.header), None)
+            report.filled -= 1
+            report.conflicts += 1
+            report.problems.append(Problem(
+                "", conflict.sheet, conflict.cell, conflict.value,
+                f"'{conflict.sheet}'!{conflict.cell} holds {conflict.existing}, not a blank.",
+                f"Kept {conflict.existing}. Type {conflict.value} there if it is right.",
+            ))
+        table: RawTable = tracker.tables[name]
+        for (row, column), value in values.items():
+            set_values(table, row, {column: value})
+
+
+def _log_rows(report: ImportReport, plan: GradePlan, files: list[str]) -> list[LogRow]:
+    """Return the Import log rows grouped by file: the file's sheets first, then its values."""
+    rows: list[tuple[int, int, LogRow]] = []
+    order = {label: index for index, label in enumerate(files)}
+
+    def add(file: str, rank: int, row: LogRow) -> None:
+        rows.append((order.get(file, len(order)), rank, row))
+
+    for label, reason in report.files_skipped:
+        add(label, 0, LogRow(FILE_SKIPPED, file=label, note=reason))
+    for sheet in report.sheets:
+        if sheet.used:
+            note = f"{plural(sheet.rows, 'pupil')}, {plural(sheet.grades, 'grade')}"
+            if sheet.hidden_rows:
+                note += f", {plural(sheet.hidden_rows, 'hidden row')}"
+            add(sheet.file, 0, LogRow(SHEET_READ, file=sheet.file, sheet=sheet.sheet, note=note + "."))
+        else:
+            add(sheet.file, 0, LogRow(SHEET_SKIPPED, file=sheet.file, sheet=sheet.sheet,
+                                      note=sheet.reason[:1].upper() + sheet.reason[1:] + "."))
+    planned = {(p.file, p.sheet, p.cell) for p in plan.problems}
+    for problem in report.problems:
+        if problem.sheet is None or (problem.file, problem.sheet, problem.cell) in planned:
+            continue
+        add(problem.file, 1, LogRow(NOT_IMPORTED, value=problem.value, file=problem.file, sheet=problem.sheet,
+                                    cell=problem.cell, note=f"{problem.problem} {problem.action}"))
+    for row in plan.log:
+        add(row.file or "", 2, row)
+    rows.sort(key=lambda item: (item[0], item[1]))
+    return [row for _, _, row in rows]
+
+
+def _log_summary(report: ImportReport) -> str:
+    return (f"{plural(len(report.files_read), 'file')} read, {len(report.files_skipped)} skipped; "
+            f"{plural(report.filled + report.already, 'grade')} imported, {plural(report.conflicts, 'conflict')}, "
+            f"{plural(len(report.problems) - report.conflicts, 'other problem')}.")

@@ -1,0 +1,208 @@
+"""Compare an MIS export with the Pupils table: who is new, what changed, who has left.
+
+Pure planning, no I/O. Pupils are never deleted: a pupil missing from a
+whole-school export gets a date in the Left column instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from ..core.settings import _number
+from ..core.tables import RawTable, clean_value, display, fold
+from .records import Problem
+from .register_rows import MIS_COLUMNS, PupilRecord, flag, sen_code, year_group
+from .upn import is_valid_upn, upn_problem
+
+# A pupil missing from an export is marked as left only when the export
+# lists at least this share of the pupils on roll, so a partial export (one
+# class, one year group) never marks the rest of the school as leavers.
+WHOLE_SCHOOL_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class Change:
+    upn: str
+    name: str
+    row: int  # 0-based body row of the Pupils table
+    header: str  # the Pupils column as headed in the workbook
+    old: object
+    new: object
+    record: PupilRecord | None  # None for a leaver missing from the export
+
+
+@dataclass
+class RegisterPlan:
+    changes: list[Change] = field(default_factory=list)
+    added: list[tuple[PupilRecord, dict[str, object]]] = field(default_factory=list)  # record, {header: value}
+    left: list[Change] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    flagged: list[tuple[PupilRecord, str]] = field(default_factory=list)  # record, note for the log
+    matched: int = 0
+    invalid_upns: int = 0
+    missing_columns: list[str] = field(default_factory=list)
+
+
+def plan_register(records: list[PupilRecord], table: RawTable, today: date, source: str) -> RegisterPlan:
+    """Return what importing these records would change in the Pupils table."""
+    plan = RegisterPlan()
+    headers = {fold(h): h for h in table.header}
+    column = {name: headers.get(fold(name)) for name in (*MIS_COLUMNS, "UPN", "Left")}
+    plan.missing_columns = [name for name, header in column.items() if header is None and name != "UPN"]
+    existing = _rows_by_upn(table, column["UPN"])
+
+    seen: dict[str, PupilRecord] = {}
+    for record in records:
+        row = record.row
+        if record.upn in seen:
+            first = seen[record.upn]
+            plan.problems.append(Problem(row.file, row.sheet, row.cells.get("upn", row.cell), record.upn,
+                                         f"This UPN is also on the row at {first.row.cell}.",
+                                         "Used the first row only."))
+            continue
+        seen[record.upn] = record
+        if not is_valid_upn(record.upn):
+            plan.invalid_upns += 1
+            plan.problems.append(Problem(row.file, row.sheet, row.cells.get("upn", row.cell), record.upn,
+                                         upn_problem(record.upn),
+                                         "Imported the pupil with this UPN. Check it in the MIS."))
+        if row.hidden:
+            note = ("The row is hidden in the export; its leaving date marks the pupil as left."
+                    if record.left_on else
+                    "The row is hidden in the export but has no past leaving date, so the pupil was "
+                    "imported as on roll. If they have left, record it in the MIS.")
+            plan.flagged.append((record, note))
+
+        index = existing.get(record.upn)
+        if index is None:
+            _plan_new(plan, record, column)
+        else:
+            plan.matched += 1
+            _plan_changes(plan, record, table, index, column)
+
+    _plan_leavers(plan, table, existing, seen, column, today, source)
+    return plan
+
+
+def _rows_by_upn(table: RawTable, upn_header: str | None) -> dict[str, int]:
+    rows: dict[str, int] = {}
+    if upn_header is None:
+        return rows
+    col = table.header.index(upn_header)
+    for index, values in enumerate(table.rows):
+        value = clean_value(values[col]) if col < len(values) else None
+        if value is not None:
+            rows.setdefault(str(display(value)).strip().upper(), index)
+    return rows
+
+
+def _plan_new(plan: RegisterPlan, record: PupilRecord, column: dict[str, str | None]) -> None:
+    row = record.row
+    if record.left_on:
+        plan.flagged.append((record, f"Not added: the export says the pupil left on "
+                                     f"{record.left_on:%d/%m/%Y}, and they are not on the register."))
+        return
+    values = {column["UPN"]: record.upn}
+    for name, value in record.columns.items():
+        if column.get(name):
+            values[column[name]] = value
+    missing = [name for name in ("Surname", "Forename", "Year", "Class") if name not in record.columns]
+    if missing:
+        plan.problems.append(Problem(row.file, row.sheet, row.cell, record.upn,
+                                     f"The export gives no {', '.join(m.lower() for m in missing)} for this new pupil.",
+                                     "Added the pupil. Fill in the blanks on the Pupils sheet."))
+    plan.added.append((record, values))
+
+
+def _plan_changes(plan: RegisterPlan, record: PupilRecord, table: RawTable, index: int,
+                  column: dict[str, str | None]) -> None:
+    values = table.rows[index]
+    name = _name(record, table, index, column)
+
+    def old(header: str) -> object:
+        col = table.header.index(header)
+        return clean_value(values[col]) if col < len(values) else None
+
+    for field_name, new in record.columns.items():
+        header = column.get(field_name)
+        if header is None:
+            continue
+        before = old(header)
+        if not _same(field_name, before, new):
+            plan.changes.append(Change(record.upn, name, index, header, before, new, record))
+
+    left_header = column.get("Left")
+    if left_header is None:
+        return
+    if record.left_on and old(left_header) is None:
+        plan.left.append(Change(record.upn, name, index, left_header, None, record.left_on, record))
+    elif old(left_header) is not None and record.left_on is None and not record.row.hidden:
+        row = record.row
+        plan.problems.append(Problem(row.file, row.sheet, row.cells.get("upn", row.cell), record.upn,
+                                     f"{name} is marked as left on the Pupils sheet but is on roll in the export.",
+                                     "Kept the Left date. Clear it on the Pupils sheet if the pupil is back."))
+
+
+def _plan_leavers(plan: RegisterPlan, table: RawTable, existing: dict[str, int], seen: dict[str, PupilRecord],
+                  column: dict[str, str | None], today: date, source: str) -> None:
+    left_header = column.get("Left")
+    if left_header is None:
+        return
+    left_col = table.header.index(left_header)
+    on_roll = {upn: index for upn, index in existing.items()
+               if left_col >= len(table.rows[index]) or clean_value(table.rows[index][left_col]) is None}
+    missing = {upn: index for upn, index in on_roll.items() if upn not in seen}
+    if not missing:
+        return
+    listed = len(on_roll) - len(missing)
+    if listed < WHOLE_SCHOOL_SHARE * len(on_roll):
+        plan.problems.append(Problem(
+            source, None, "", None,
+            f"The export lists {listed} of the {len(on_roll)} pupils on roll, so it looks like part of the "
+            f"school; {len(missing)} pupils on the register are not in it.",
+            "Marked no one as left. Import a whole-school export to mark leavers.",
+        ))
+        return
+    years = {r.columns.get("Year") for r in seen.values() if r.columns.get("Year")}
+    year_col = table.header.index(column["Year"]) if column.get("Year") else None
+    for upn, index in missing.items():
+        values = table.rows[index]
+        year = year_group(values[year_col]) if year_col is not None and year_col < len(values) else None
+        if years and year not in years:
+            continue  # the export has no one from this pupil's year group
+        name = _name(None, table, index, column)
+        plan.left.append(Change(upn, name, index, left_header, None, today, None))
+
+
+def _name(record: PupilRecord | None, table: RawTable, index: int, column: dict[str, str | None]) -> str:
+    parts = []
+    for field_name in ("Forename", "Surname"):
+        header = column.get(field_name)
+        value = None
+        if header is not None:
+            col = table.header.index(header)
+            value = clean_value(table.rows[index][col]) if col < len(table.rows[index]) else None
+        if value is None and record is not None:
+            value = record.columns.get(field_name)
+        if value is not None:
+            parts.append(str(display(value)))
+    return " ".join(parts)
+
+
+def _same(field_name: str, old: object, new: object) -> bool:
+    """Return whether a Pupils cell already says what the export says, however it is typed."""
+    if field_name == "Year":
+        return year_group(old) == new
+    if field_name in ("PP", "EAL"):
+        return flag(old) == (new == "Y")
+    if field_name == "SEN":
+        return sen_code(old) == new
+    if field_name == "Attendance %":
+        number = _number(old) if old is not None else None
+        if number is not None and isinstance(old, float) and number <= 1:
+            number *= 100
+        return number is not None and abs(number - float(new)) < 0.05
+    if field_name == "PP category":
+        return fold(old) == fold(new)
+    return old is not None and str(display(old)).strip() == str(new).strip()

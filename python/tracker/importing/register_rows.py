@@ -1,0 +1,262 @@
+"""Pupil rows from an MIS export: the usual column names, flags and codes read into one shape.
+
+CSV and Excel exports (SIMS, Arbor, Bromcom and others) name the same
+fields differently; a DfE Common Transfer File is read by the ctf module
+into the same `RegisterRow` shape.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from .. import contract as c
+from ..core.register import parse_year
+from ..core.settings import _number
+from ..core.support import parse_date
+from ..core.tables import display, fold
+from .headers import Vocabulary, clean_header, find_header
+from .records import Problem
+from .sources import SourceSheet
+
+# Column roles of an MIS export, with the headings exports use for each.
+REGISTER_ROLES = {
+    "upn": ("upn", "unique pupil number", "pupil upn"),
+    "surname": ("legal surname", "surname", "preferred surname", "last name", "family name", "legal last name"),
+    "forename": ("preferred forename", "forename", "legal forename", "first name", "chosen forename",
+                 "preferred first name", "legal first name"),
+    "name": ("name", "pupil name", "full name", "pupil", "student name"),
+    "year": ("year group", "year", "nc year", "nc year actual", "curriculum year", "yr", "year taught in"),
+    "class": ("reg group", "registration group", "class", "form", "reg", "tutor group", "form group"),
+    "fsm": ("fsm eligible", "fsm", "free school meals", "fsm eligibility", "eligible for fsm", "fsm current",
+            "fsm status", "free school meal eligible"),
+    "ever6": ("ever 6 fsm", "ever6 fsm", "ever 6", "ever6", "fsm ever 6", "fsm6", "fsm 6", "e6",
+              "ever 6 fsm eligible", "fsm ever6"),
+    "pp": ("pupil premium indicator", "pupil premium", "pp", "pp indicator", "pupil premium eligible",
+           "pp eligible", "pupil premium status", "disadvantaged"),
+    "lac": ("in care", "looked after", "cla", "lac", "child looked after", "in lea care", "looked after child"),
+    "plac": ("post lac", "previously looked after", "plac", "adopted from care", "post looked after"),
+    "service": ("service child", "service children", "service premium", "forces child", "service child indicator",
+                "service child in education"),
+    "sen": ("sen provision", "sen status", "sen", "send", "sen stage", "sen code", "send status",
+            "sen need provision"),
+    "eal": ("eal", "english as an additional language", "eal status", "first language", "language",
+            "home language"),
+    "attendance": ("attendance", "attendance %", "% attendance", "attendance percentage", "attendance percent"),
+    "leaving": ("leaving date", "date of leaving", "leave date", "date left", "leaving", "left date"),
+}
+
+# The tracker's Pupils columns that an MIS export updates. Staff-typed
+# columns (SEN details, Narrative) are never written by an import.
+MIS_COLUMNS = ("Surname", "Forename", "Year", "Class", "PP", "PP category", "SEN", "EAL", "Attendance %")
+
+SEN_CODES = {
+    "n": "N", "no": "N", "none": "N", "no special educational need": "N", "no sen": "N", "not sen": "N",
+    "k": "K", "sen support": "K", "support": "K", "school action": "K", "school action plus": "K",
+    "a": "K", "p": "K",
+    "e": "E", "ehc plan": "E", "ehcp": "E", "education health and care plan": "E", "ehc": "E",
+    "s": "E", "statement": "E", "statemented": "E",
+}
+ENGLISH = {"english", "eng", "enb", "believed to be english", "english believed"}
+LANGUAGE_UNKNOWN = {"not obtained", "refused", "unclassified", "not known", "ref", "not", "unknown"}
+
+_TRUE = {"y", "yes", "true", "t", "1", "eligible"}
+_FALSE = {"n", "no", "false", "f", "0", "not eligible", "ineligible"}
+
+
+@dataclass
+class RegisterRow:
+    """One pupil as the MIS gives them, with where each value came from."""
+
+    file: str
+    sheet: str | None
+    cell: str  # where the row starts: "A5", or "line 57" in a CTF
+    values: dict[str, object] = field(default_factory=dict)  # role: value
+    cells: dict[str, str] = field(default_factory=dict)  # role: cell
+    hidden: bool = False
+
+
+@dataclass
+class PupilRecord:
+    """A register row read into the tracker's Pupils columns."""
+
+    upn: str
+    row: RegisterRow
+    columns: dict[str, object]  # Pupils header: value, only for fields the export has
+    left_on: date | None = None
+
+
+def flag(value: object) -> bool | None:
+    """Return True, False or None for the ways exports write yes and no; a blank is False."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return False
+    if isinstance(value, bool):
+        return value
+    text = fold(display(value)).strip(". ")
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    return None
+
+
+def sen_code(value: object) -> str | None:
+    if value is None:
+        return "N"
+    text = re.sub(r"[^a-z ]+", " ", fold(value))
+    return SEN_CODES.get(re.sub(r"\s+", " ", text).strip())
+
+
+def eal_flag(value: object) -> bool | None:
+    """Return whether a pupil has EAL from a Y/N column or a first-language column."""
+    answer = flag(value)
+    if answer is not None:
+        return answer
+    text = fold(value)
+    if text in ENGLISH:
+        return False
+    if text in LANGUAGE_UNKNOWN:
+        return None
+    return True
+
+
+def year_group(value: object) -> str | None:
+    """Return 'R' or '1'..'6', accepting zero-padded years such as '03' and 'Year 03'."""
+    if isinstance(value, str):
+        value = re.sub(r"\b0+(\d)", r"\1", value.strip())
+    return parse_year(value)
+
+
+def rows_from_sheet(sheet: SourceSheet) -> tuple[list[RegisterRow], list[Problem]]:
+    """Return the pupil rows of an MIS export sheet and any problems with its headers."""
+    vocabulary = Vocabulary([], [], roles=REGISTER_ROLES)
+    layout = find_header(sheet, vocabulary, need_grades=False)
+    if layout is None:
+        return [], [Problem(sheet.file, sheet.name, "A1", None,
+                            "No header row with a UPN or pupil name column was found in the first rows.",
+                            "Nothing was imported from this sheet. Export the register with column headings.")]
+    problems = [
+        Problem(sheet.file, sheet.name, sheet.cell(layout.row, col), text,
+                f"The heading '{text}' repeats an earlier column.",
+                "Read the first column with this heading only.")
+        for col, text in layout.duplicates
+    ]
+    rows = []
+    for row in range(layout.row + 1, len(sheet.rows)):
+        values = {role: sheet.value(row, col) for role, col in layout.roles.items()}
+        values = {role: (clean_header(v) or None) if isinstance(v, str) else v for role, v in values.items()}
+        if all(v is None for v in values.values()):
+            continue
+        rows.append(RegisterRow(
+            sheet.file, sheet.name, sheet.cell(row, 0), values,
+            {role: sheet.cell(row, col) for role, col in layout.roles.items()},
+            hidden=row in sheet.hidden_rows,
+        ))
+    return rows, problems
+
+
+def read_record(row: RegisterRow, today: date, problems: list[Problem]) -> PupilRecord | None:
+    """Return a register row as Pupils values, or None (with a problem) when it has no usable UPN."""
+    values = row.values
+
+    def report(role: str, problem: str, action: str) -> None:
+        problems.append(Problem(row.file, row.sheet, row.cells.get(role, row.cell),
+                                display(values.get(role)), problem, action))
+
+    raw_upn = values.get("upn")
+    upn = re.sub(r"\s+", "", str(display(raw_upn))).upper() if raw_upn is not None else ""
+    if not upn:
+        report("upn", "This pupil has no UPN in the export.", "Not imported. Add the UPN in the MIS and export again.")
+        return None
+
+    columns: dict[str, object] = {}
+    surname, forename = values.get("surname"), values.get("forename")
+    if surname is None and forename is None and values.get("name") is not None:
+        surname, forename = _split_name(str(values["name"]))
+    if surname is not None:
+        columns["Surname"] = str(display(surname))
+    if forename is not None:
+        columns["Forename"] = str(display(forename))
+
+    if "year" in values:
+        year = year_group(values["year"])
+        if year is None:
+            report("year", f"'{display(values['year'])}' is not a primary year group (R or 1 to 6).",
+                   "Not imported: the tracker covers Reception to Year 6 only.")
+            return None
+        columns["Year"] = year
+    if values.get("class") is not None:
+        columns["Class"] = str(display(values["class"]))
+
+    _read_premium(values, columns, report)
+
+    if "sen" in values:
+        code = sen_code(values["sen"])
+        if code is None:
+            report("sen", f"'{display(values['sen'])}' is not an SEN provision code.",
+                   "Left the pupil's SEN as it was. Use N, K (SEN support) or E (EHC plan).")
+        else:
+            columns["SEN"] = code
+    if "eal" in values:
+        eal = eal_flag(values["eal"])
+        if eal is not None:
+            columns["EAL"] = "Y" if eal else "N"
+    if values.get("attendance") is not None:
+        number = _number(values["attendance"])
+        if number is not None and isinstance(values["attendance"], float) and 0 < number <= 1:
+            number *= 100  # a fraction formatted as a percentage
+        if number is None or not 0 <= number <= 100:
+            report("attendance", "Attendance must be a percentage from 0 to 100.", "Left the attendance as it was.")
+        else:
+            columns["Attendance %"] = round(number, 1)
+
+    record = PupilRecord(upn, row, columns)
+    if values.get("leaving") is not None:
+        left = parse_date(values["leaving"])
+        if left is None:
+            report("leaving", "The leaving date is not a date.", "Ignored it. Dates are read day first (dd/mm/yyyy).")
+        elif left <= today:
+            record.left_on = left
+    return record
+
+
+def _read_premium(values: dict[str, object], columns: dict[str, object], report) -> None:
+    """Set PP and PP category from whichever premium flags the export has."""
+    roles = [r for r in ("pp", "fsm", "ever6", "lac", "plac", "service") if r in values]
+    if not roles:
+        return
+    flags = {}
+    for role in roles:
+        answer = flag(values[role])
+        if answer is None:
+            report(role, f"'{display(values[role])}' is not yes or no.", "Read it as no.")
+            answer = False
+        flags[role] = answer
+    if flags.get("lac"):
+        category = "LAC"
+    elif flags.get("plac"):
+        category = "PLAC"
+    elif flags.get("fsm") or flags.get("ever6"):
+        category = c.DISADVANTAGED_CATEGORIES[0]
+    elif flags.get("service"):
+        category = c.SERVICE_CATEGORY
+    else:
+        category = None
+    columns["PP"] = "Y" if any(flags.values()) else "N"
+    # NOTE: a category is set but never cleared, because table_writer can
+    # only fill or overwrite cells; a pupil who stops being PP keeps the old
+    # category and the refresh reports it on Data issues.
+    if category is not None:
+        columns["PP category"] = category
+
+
+def _split_name(text: str) -> tuple[str | None, str | None]:
+    """Return (surname, forename) from 'Surname, Forename' or 'Forename Surname'."""
+    if "," in text:
+        surname, _, forename = text.partition(",")
+        return surname.strip() or None, forename.strip() or None
+    parts = text.split()
+    if len(parts) < 2:
+        return text.strip() or None, None
+    return parts[-1], " ".join(parts[:-1])
