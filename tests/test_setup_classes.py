@@ -142,8 +142,8 @@ def test_grades_survive_register_changes_and_reach_figures(book):
     assert [row[4] for row in rows] == [c.ON_ROLL, c.ON_ROLL, c.LEFT, c.ON_ROLL]
     assert rows[3][:4] == [make_upn(8), "Hal Hazel", "N", "K"]
 
-    # Autumn Reading for pupils on roll: 1 EXS, 2 WTS (3A) and 4 EXS (4B),
-    # so 2 of 3 on track; pupil 3 has left and is not counted.
+    # Autumn Reading for pupils on roll is 1 EXS, 2 WTS (3A) and 4 EXS (4B),
+    # so 2 of 3 are on track. Pupil 3 has left and is not counted.
     result = refresh_file(book, now=REFRESH_TIME)
     graded = result.grades[(result.grades["point"] == "Autumn") & (result.grades["subject"] == "Reading")]
     cells = dict(zip(graded["upn"], graded["cell"]))
@@ -283,6 +283,8 @@ def test_demo_register_matches_builder(tmp_path):
         [n for n in theirs.sheetnames if n.startswith("Class ")]
     for klass in school.classes:
         table = f"Class_{klass.name}"
+        for ref in ("A1", "A2"):
+            assert ours[f"Class {klass.name}"][ref].value == theirs[f"Class {klass.name}"][ref].value
         built_rows = class_rows(built, table)
         set_up_rows = class_rows(bare, table)
         assert ours[f"Class {klass.name}"].tables[table].ref.startswith("A3:Q")

@@ -325,7 +325,7 @@ def test_no_edit_writes_nothing(build_school):
     before = path.read_bytes()
     writer = TableWriter(Package.open(path))
     writer.read("Class_3A")
-    writer.set_cells("Class_3A", {(0, "Autumn Reading"): "EXS"})  # the value it already holds
+    writer.set_cells("Class_3A", {(0, "Autumn Reading"): "EXS"})  # the value already there
     assert writer.replacements() == {}
     assert writer.save() is False
     assert path.read_bytes() == before

@@ -6,6 +6,11 @@ assessment points and subjects, copies changed PP and SEN flags, and marks
 pupils who left the class with the status "Left". It never deletes a row
 and never changes a grade or wellbeing cell. When the sheets already
 match, the file is left untouched, byte for byte.
+
+NOTE: a pupil who moves class keeps a Left row on the old sheet, and the
+refresh (core.consolidate) still reports that pupil as listed on two
+sheets and reads only the first sheet's grades. It should skip or merge
+rows marked Left.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from .table_writer import NewSheet, TableWriter, same_value
 # The tables setup-classes reads: the settings and the register.
 READ_TABLES = (c.SETTINGS_TABLE, c.POINTS_TABLE, c.SUBJECTS_TABLE, c.GRADES_TABLE, c.PUPILS_TABLE)
 STATUS_VALUES = {fold(c.ON_ROLL), fold(c.LEFT), ""}
+# The same two lines the builder writes above a class table.
 CLASS_TITLE = "{name}: type each pupil's judgement in the column for the point and subject."
 CLASS_NOTE = "Grades use the dropdowns. Rows are added by 'Set up class sheets'; do not retype UPNs."
 # Dropdowns reach this many rows below the last pupil, as in a built workbook.
@@ -39,7 +45,7 @@ SPARE_ROWS = 40
 
 @dataclass
 class SetupReport:
-    """What setup-classes changed, sheet by sheet, for the command to print."""
+    """Changes made by setup-classes, sheet by sheet, for the command to print."""
 
     book: Path
     created: list[str] = field(default_factory=list)
@@ -60,10 +66,12 @@ class SetupReport:
     def summary(self) -> str:
         """Return a few lines for the coordinator: what changed, and what needs a look."""
         lines = []
+
         if not self.changed:
             lines.append(f"The class sheets in {self.book.name} already match the register: nothing changed.")
         else:
             lines.append(f"Updated the class sheets in {self.book.name}:")
+
         if self.created:
             lines.append(f"- created {_count(len(self.created), 'sheet')}: {', '.join(self.created)}")
         if self.pupils_added:
@@ -82,18 +90,20 @@ class SetupReport:
             lines.append(f"- copied {_count(self.flags_updated, 'changed PP or SEN flag')} from the register")
         if self.names_filled:
             lines.append(f"- filled in {_count(self.names_filled, 'missing pupil name')}")
+
         for message in self.not_changed:
             lines.append(f"- not changed: {message}")
         if self.register_issues:
+            them = "it" if self.register_issues == 1 else "them"
             lines.append(f"{_count(self.register_issues, 'problem')} in the register or settings: "
-                         "click Refresh summary to list them on Data issues.")
+                         f"click Refresh summary to list {them} on Data issues.")
         return "\n".join(lines)
 
 
 def setup_classes(book: str | Path) -> SetupReport:
     """Create or update one class sheet per class in the register, in place.
 
-    Raises WorkbookLocked when Excel holds the file open, and MissingTable
+    Raises WorkbookLocked when Excel has the file open, and MissingTable
     or MissingColumn when the register or settings cannot be read.
     """
     book = Path(book)
@@ -176,15 +186,15 @@ def _class_tables(register: _Register, writer: TableWriter) -> list[tuple[str, s
     so the later class gets a numbered name ("Class_3_A_2").
     """
     existing = {name.casefold() for name in writer.tables()}
-    taken: set[str] = set()
+    assigned: set[str] = set()
     result = []
     for class_name in register.ordered_classes():
         base = class_table_name(class_name)
         name, number = base, 1
-        while name.casefold() in taken:
+        while name.casefold() in assigned:
             number += 1
             name = f"{base}_{number}"
-        taken.add(name.casefold())
+        assigned.add(name.casefold())
         result.append((class_name, name, name.casefold() in existing))
     return result
 
@@ -321,7 +331,7 @@ def _count_statuses(cells: dict, sheet: str, report: SetupReport) -> None:
 def _set(writer: TableWriter, table_name: str, cells: dict, report: SetupReport) -> int:
     """Overwrite the cells whose value differs and return how many changed.
 
-    A cell holding a formula is never overwritten; it is reported instead.
+    A formula is never overwritten. Its cell goes to the report instead.
     """
     info = writer.table(table_name)
     rows = writer.read(table_name)

@@ -12,6 +12,10 @@ Values are written as Excel would store typed values: text as inline
 strings (so "=SUM(A1)", "+44", "-1" and "@x" stay text), numbers as
 numbers, dates as serial numbers with a date format, and None as an empty
 cell. Shared strings in files saved by Excel are read but never added to.
+
+NOTE: overwriting a shared-string cell leaves the total ``count`` in
+sharedStrings.xml one too high. LibreOffice and openpyxl ignore it; Excel
+has not been tried.
 """
 
 from __future__ import annotations
@@ -78,7 +82,7 @@ class TableEditError(TrackerError):
 
 @dataclass(frozen=True)
 class TableInfo:
-    """An Excel table as it stands in the package: where it is and its headers.
+    """An Excel table in the package: its sheet, its parts, its range and its headers.
 
     Rows and columns are 1-based sheet positions. ``first_row`` is the
     header row, so body row ``i`` (0-based) sits on sheet row
@@ -195,8 +199,8 @@ class TableWriter:
     def read(self, name: str) -> list[list[object]]:
         """Return the body values of a table, one list per row, None for empty cells.
 
-        Text comes back as str and numbers as int or float; dates come back
-        as their Excel serial numbers, since only the style marks a date.
+        Text comes back as str and numbers as int or float. Dates come back
+        as their Excel serial numbers, because only the style marks a date.
         """
         info = self.table(name)
         sheet = self._sheet(info.sheet_part)
@@ -222,12 +226,15 @@ class TableWriter:
 
         A row is a list in the table's column order (shorter lists leave the
         remaining cells empty) or a dict from header to value. Blank rows at
-        the end of the table are filled first; after that the table grows
-        downwards, which is refused with :class:`TableEditError` when a cell
-        below it holds a value or another table is in the way. Each cell
+        the end of the table are filled first, and then the table grows
+        downwards. It raises :class:`TableEditError` when a cell below the
+        table contains a value or another table is in the way. Each cell
         takes the style of the last body row's cell in its column. The
         table's range, its filter, the sheet's used range and any dropdown
         or conditional format that reached the table's last row follow it.
+
+        NOTE: a calculated column (one with a calculatedColumnFormula) gets
+        no formula in the new rows, unlike a row added in Excel.
         """
         info = self.table(name)
         sheet = self._sheet(info.sheet_part)
@@ -258,11 +265,11 @@ class TableWriter:
                   overwrite: bool = False) -> list[CellConflict]:
         """Fill cells of a table by (0-based body row, header) and return the conflicts.
 
-        An empty cell takes the new value. A cell that already holds the
-        same value is left alone. A cell that holds a different value is
+        An empty cell takes the new value. A cell that already contains the
+        same value is left alone. A cell that contains a different value is
         left alone and returned as a :class:`CellConflict`, unless
-        ``overwrite`` is set; even then a cell holding a formula is never
-        overwritten but returned. A value of None changes nothing.
+        ``overwrite`` is set. Even then a formula is never overwritten, and
+        its cell is returned. A value of None changes nothing.
         """
         info = self.table(name)
         sheet = self._sheet(info.sheet_part)
@@ -292,19 +299,20 @@ class TableWriter:
 
         Each new header must differ from the table's headers, ignoring case,
         as Excel requires. The header cells copy the style of the last
-        header, the body cells and column widths copy the last column, and
-        a column with ``choices`` gets a list dropdown reading that defined
-        name (such as ``GradeCodes``) down to where the table's other
-        dropdowns end. Refused when a cell to the right holds a value.
+        header, and the body cells and column widths copy the last column.
+        A column with ``choices`` gets a list dropdown reading that defined
+        name (such as ``GradeCodes``), as far down as the table's other
+        dropdowns reach. Raises :class:`TableEditError` when a cell to the
+        right contains a value.
         """
         info = self.table(name)
         if not columns:
             return
-        taken = {h.casefold() for h in info.header}
+        used_headers = {h.casefold() for h in info.header}
         for column in columns:
-            if column.header.casefold() in taken:
+            if column.header.casefold() in used_headers:
                 raise TableEditError(f"The table '{info.name}' already has a column headed '{column.header}'.")
-            taken.add(column.header.casefold())
+            used_headers.add(column.header.casefold())
         sheet = self._sheet(info.sheet_part)
         first_new = info.last_col + 1
         last_new = info.last_col + len(columns)
@@ -347,6 +355,11 @@ class TableWriter:
         names local to a sheet and the active tab are renumbered, because
         Excel stores them by tab position. The header row is frozen and
         columns with ``choices`` get list dropdowns reading that defined name.
+
+        NOTE: docProps/app.xml keeps its old list of sheet titles, and the
+        VBA project has no module for the new codeName. Excel is expected
+        to rebuild both when it saves, but only LibreOffice has opened
+        such a file so far.
         """
         sheet_name, table_name = spec.name, spec.table
         self._check_sheet_name(sheet_name)
@@ -515,7 +528,7 @@ class TableWriter:
                 continue
             raise TableEditError(
                 f"The table '{info.name}' cannot grow because cell {column_letter(col)}{row} on the "
-                f"'{info.sheet}' sheet holds a value. Move that value out of the way and try again.")
+                f"'{info.sheet}' sheet contains a value. Move that value out of the way and try again.")
         for other in self.tables().values():
             if other.sheet_part != info.sheet_part or other.name == info.name:
                 continue
@@ -586,14 +599,14 @@ class TableWriter:
             formats.set("count", str(len(formats)))
             self._dirty.add(styles_part)
 
-        wanted = copy.deepcopy(base_xf)
-        wanted.set("numFmtId", format_id)
-        wanted.set("applyNumberFormat", "1")
-        wanted_bytes = etree.tostring(wanted)
+        date_xf = copy.deepcopy(base_xf)
+        date_xf.set("numFmtId", format_id)
+        date_xf.set("applyNumberFormat", "1")
+        date_xf_bytes = etree.tostring(date_xf)
         for position, xf in enumerate(xfs):
-            if etree.tostring(xf) == wanted_bytes:
+            if etree.tostring(xf) == date_xf_bytes:
                 return str(position)
-        xfs.append(wanted)
+        xfs.append(date_xf)
         xfs.set("count", str(len(xfs)))
         self._dirty.add(styles_part)
         return str(len(xfs) - 1)
@@ -653,9 +666,9 @@ class TableWriter:
         """Add the <sheet> entry and its relationship, keeping tab-position references right."""
         rels_part = _rels_part("xl/workbook.xml")
         rels = self._xml(rels_part)
-        taken = {rel.get("Id") for rel in rels}
-        number = len(taken) + 1
-        while f"rId{number}" in taken:
+        used_ids = {rel.get("Id") for rel in rels}
+        number = len(used_ids) + 1
+        while f"rId{number}" in used_ids:
             number += 1
         rel_id = f"rId{number}"
         rel = etree.SubElement(rels, f"{{{PKG_REL_NS}}}Relationship")
@@ -905,9 +918,9 @@ class _SheetCells:
             dimension.set("ref", "A1")
             _insert_in_order(self.root, dimension)
         old = parse_range(dimension.get("ref", "A1"))
-        wanted = (min(old[0], left), min(old[1], top), max(old[2], right), max(old[3], bottom))
-        if wanted != old or ":" not in dimension.get("ref", ""):
-            dimension.set("ref", format_range(*wanted))
+        union = (min(old[0], left), min(old[1], top), max(old[2], right), max(old[3], bottom))
+        if union != old or ":" not in dimension.get("ref", ""):
+            dimension.set("ref", format_range(*union))
             self.mark_dirty()
 
     def stretch_ranges(self, first_body: int, old_last: int, new_last: int, left: int, right: int) -> None:
@@ -1006,7 +1019,7 @@ def _is_nan(value: object) -> bool:
     try:
         return bool(value != value)  # NaN and pandas NaT are not equal to themselves
     except (TypeError, ValueError):
-        return type(value).__name__ == "NAType"  # pandas NA refuses to be a bool
+        return type(value).__name__ == "NAType"  # bool(pandas.NA) raises TypeError
 
 
 def _unescape(text: str) -> str:
