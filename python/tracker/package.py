@@ -7,10 +7,13 @@ VBA project and Excel's extension lists exactly as Excel saved them.
 
 from __future__ import annotations
 
+import io
 import os
 import posixpath
+import struct
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +32,18 @@ REL_WORKSHEET = "http://schemas.openxmlformats.org/officeDocument/2006/relations
 # Zip entries above this size are refused, so a crafted file cannot make a
 # refresh inflate gigabytes into memory. A 12,600-pupil trust workbook has
 # sheet parts well under 100 MB.
-MAX_PART_BYTES = 512 * 1024 * 1024
+MAX_PART_BYTES = 256 * 1024 * 1024
+# A zip bomb can also spread itself over many parts below the part limit.
+MAX_TOTAL_BYTES = 512 * 1024 * 1024
+# The XML parts of the demo and test workbooks deflate 4 to 25 times. A
+# part over RATIO_FREE_BYTES that inflates more than MAX_RATIO times its
+# stored size is taken for a zip bomb and rejected before it is inflated
+# (Apache POI's ZipSecureFile makes the same check).
+MAX_RATIO = 200
+RATIO_FREE_BYTES = 1024 * 1024
+# Excel saves a workbook with a password to open (and an old .xls) as an
+# OLE compound file, which starts with these bytes, not as a zip.
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def lock_files(path: Path) -> list[Path]:
@@ -51,6 +65,58 @@ def check_writable(path: Path) -> None:
         )
 
 
+def check_sizes(name: str, infos: list[zipfile.ZipInfo]) -> None:
+    """Raise NotAWorkbook for a zip bomb, judged on sizes alone before inflating."""
+    for info in infos:
+        if info.file_size > MAX_PART_BYTES:
+            raise NotAWorkbook(
+                f"{name} contains a part of {info.file_size:,} bytes "
+                f"({info.filename}), too large for a school workbook. It may be damaged."
+            )
+        if info.file_size > RATIO_FREE_BYTES and info.file_size > MAX_RATIO * info.compress_size:
+            raise NotAWorkbook(
+                f"{name} contains a part ({info.filename}) that inflates "
+                f"{info.file_size // max(info.compress_size, 1):,} times, as a zip bomb does, "
+                "so it was not opened. Open the original in Excel and save it again as .xlsm."
+            )
+    total = sum(info.file_size for info in infos)
+    if total > MAX_TOTAL_BYTES:
+        raise NotAWorkbook(
+            f"{name} would inflate to {total:,} bytes, too large for a school workbook. "
+            "It may be damaged or a zip bomb, so it was not opened."
+        )
+
+
+def read_part(data: bytes, info: zipfile.ZipInfo) -> bytes:
+    """Return one part of the zip in ``data``, inflating no more than its declared size.
+
+    zipfile inflates a whole entry in one call before cutting it to the
+    declared size, so an entry whose headers understate its size could
+    still fill memory. Here the inflater stops one byte past the declared
+    size and such an entry raises BadZipFile.
+    """
+    start = info.header_offset
+    if data[start:start + 4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"bad local header for {info.filename}")
+    name_length, extra_length = struct.unpack_from("<HH", data, start + 26)
+    first = start + 30 + name_length + extra_length
+    raw = data[first:first + info.compress_size]
+    if info.flag_bits & 1:
+        raise zipfile.BadZipFile(f"{info.filename} is encrypted")
+    if info.compress_type == zipfile.ZIP_STORED:
+        content = raw
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+        content = inflater.decompress(raw, info.file_size + 1)
+        if len(content) != info.file_size or not inflater.eof:
+            raise zipfile.BadZipFile(f"{info.filename} does not inflate to its declared size")
+    else:
+        raise zipfile.BadZipFile(f"{info.filename} uses a compression Excel does not write")
+    if len(content) != info.file_size or zlib.crc32(content) != info.CRC:
+        raise zipfile.BadZipFile(f"Bad CRC-32 for {info.filename}")
+    return content
+
+
 @dataclass
 class Package:
     """A read-only view of the zip parts of a workbook."""
@@ -58,6 +124,7 @@ class Package:
     path: Path
     infos: list[zipfile.ZipInfo]
     parts: dict[str, bytes]
+    data: bytes = b""  # the whole file as read, so other readers see the same bytes
 
     @classmethod
     def open(cls, path: str | os.PathLike) -> "Package":
@@ -66,24 +133,28 @@ class Package:
             raise WorkbookNotFound(f"{path} was not found. Check the path and the file name.")
         if path.is_dir():
             raise NotAWorkbook(f"{path} is a folder, not a workbook.")
+        if path.stat().st_size > MAX_TOTAL_BYTES:
+            raise NotAWorkbook(f"{path.name} is {path.stat().st_size:,} bytes, too large for a school workbook.")
         try:
-            with zipfile.ZipFile(path) as archive:
+            data = path.read_bytes()
+            if data.startswith(OLE_SIGNATURE):
+                raise NotAWorkbook(
+                    f"{path.name} has a password to open (or is an old .xls file), so it cannot be read. "
+                    "In Excel, clear the password (File > Info > Protect Workbook > Encrypt with Password) "
+                    "and save it as .xlsm."
+                )
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 infos = archive.infolist()
-                for info in infos:
-                    if info.file_size > MAX_PART_BYTES:
-                        raise NotAWorkbook(
-                            f"{path.name} contains a part of {info.file_size:,} bytes "
-                            f"({info.filename}), too large for a school workbook. It may be damaged."
-                        )
-                parts = {info.filename: archive.read(info.filename) for info in infos}
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as error:
+            check_sizes(path.name, infos)
+            parts = {info.filename: read_part(data, info) for info in infos}
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, zlib.error, struct.error) as error:
             raise NotAWorkbook(
                 f"{path.name} is not an Excel workbook (.xlsx or .xlsm), or it is damaged or "
                 f"password-protected ({error}). Open it in Excel and save it as .xlsm."
             ) from error
         if "xl/workbook.xml" not in parts:
             raise NotAWorkbook(f"{path.name} is a zip file but not an Excel workbook.")
-        return cls(path, infos, parts)
+        return cls(path, infos, parts, data)
 
     def xml(self, part: str) -> etree._Element:
         return etree.fromstring(self.parts[part])
