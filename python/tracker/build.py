@@ -8,7 +8,7 @@ added by the vba module once XlsxWriter has written the package.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import xlsxwriter
@@ -19,6 +19,7 @@ from .styles import INPUT_FILL, PP_FILL, FLAG_FILL, STYLES
 from .tabs import (
     CHART_DATA_COLUMN, DETAIL_MIN_ROW, LIST_HEADER_ROW, SUBJECT_CHART_FIRST_ROW, TREND_CHART_FIRST_ROW,
 )
+from . import money_tabs as mt
 
 BUILD_DATE = datetime(2026, 1, 1)
 # Formatted, validated rows below each input table, so dropdowns work as
@@ -45,6 +46,8 @@ class SchoolData:
     support: list[list[object]] = field(default_factory=list)
     log: list[list[object]] = field(default_factory=list)
     classes: list[ClassSheet] = field(default_factory=list)
+    funding: list[tuple] = field(default_factory=lambda: list(c.DEFAULT_FUNDING))
+    strands: list[tuple] = field(default_factory=lambda: list(c.DEFAULT_STRANDS))
 
 
 def class_headers(points: list[str], subjects: list[str]) -> list[str]:
@@ -96,6 +99,8 @@ class Builder:
         self.summary = self.add_sheet(c.SUMMARY_SHEET)
         self.not_on_track = self.add_sheet(c.NOT_ON_TRACK_SHEET)
         self.pp_pupils = self.add_sheet(c.PP_PUPILS_SHEET)
+        self.spend = self.add_sheet(c.SPEND_SHEET)
+        self.strategy = self.add_sheet(c.STRATEGY_SHEET)
         self.pupils = self.add_sheet(c.PUPILS_SHEET)
         classes = [self.add_sheet(class_sheet_name(k.name)) for k in self.data.classes]
         self.support = self.add_sheet(c.SUPPORT_SHEET)
@@ -124,6 +129,8 @@ class Builder:
         self.write_list_tab(self.pp_pupils, c.PP_PUPILS_SHEET, widths=[22, 16, 6, 8, 16, 6, 24, 6, 12,
                                                                        16, 16, 16, 16, 12, 14, 18, 16, 40])
         self.write_list_tab(self.issues, c.ISSUES_SHEET, widths=[14, 8, 20, 60, 60])
+        self.write_spend()
+        self.write_strategy()
         self.write_list_tab(self.import_log, c.IMPORT_LOG_SHEET,
                             widths=[13, 22, 15, 10, 10, 8, 14, 9, 26, 14, 9, 60])
         self.import_log.write(0, 0, f"{c.IMPORT_LOG_SHEET}: filled by importing progress files or an MIS register.",
@@ -171,7 +178,24 @@ class Builder:
             c.GRADE_LIST_NAME,
             f"='{c.SETTINGS_SHEET}'!${code_col}${first + 2}:${code_col}${first + 1 + c.GRADE_LIST_ROWS}",
         )
+        self.write_money_settings(sheet, first)
         sheet.freeze_panes(first + 1, 0)
+
+    def write_money_settings(self, sheet, first: int) -> None:
+        """Write the Funding and Strands tables to the right of the grade scale."""
+        funding_left, strands_left = 14, 19
+        sheet.write(first - 1, funding_left, "Pupil Premium rates: add a row when the DfE publishes new rates.",
+                    self.formats["note"])
+        self._table(sheet, first, funding_left, c.FUNDING_TABLE, c.FUNDING_COLUMNS,
+                    [list(row) for row in self.data.funding], validate_rows=20)
+        sheet.write(first - 1, strands_left, "EEF Toolkit strands: a provision naming a strand shows its "
+                    "months of progress.", self.formats["note"])
+        self._table(sheet, first, strands_left, c.STRANDS_TABLE, c.STRANDS_COLUMNS,
+                    [list(row) for row in self.data.strands], validate_rows=0)
+        date_format = self.book.add_format({"num_format": "dd/mm/yyyy", "locked": False})
+        for offset, row in enumerate(self.data.strands, start=1):
+            if isinstance(row[2], (date, datetime)):
+                sheet.write_datetime(first + offset, strands_left + 2, row[2], date_format)
 
     def _table(self, sheet, top: int, left: int, name: str, columns, rows: list[list[object]],
                validate_rows: int = VALIDATED_ROWS) -> None:
@@ -318,6 +342,67 @@ class Builder:
                 "type": "cell", "criteria": "==", "value": '"Yes"',
                 "format": self.book.add_format({"bg_color": FLAG_FILL, "bold": True}),
             })
+
+    def write_spend(self) -> None:
+        """Format the Spend & impact tab and add its charts of spend by tier and impact by provision."""
+        sheet = self.spend
+        sheet.write(0, 0, f"{c.SPEND_SHEET}: click Refresh summary to fill this tab.", self.formats["title"])
+        for col, width in enumerate(mt.SPEND_WIDTHS):
+            sheet.set_column(col, col, width)
+        # The chart figures repeat the tables, so their columns are hidden
+        # (and left off the printout); the charts are told to plot them anyway.
+        sheet.set_column(mt.CHART_DATA_COLUMN, mt.CHART_DATA_COLUMN, 30, None, {"hidden": True})
+        sheet.set_column(mt.CHART_DATA_COLUMN + 1, mt.CHART_DATA_COLUMN + 2, 12, None, {"hidden": True})
+        sheet.set_landscape()
+        sheet.set_paper(9)  # A4
+        sheet.fit_to_pages(1, 0)
+        sheet.protect()
+
+        name = f"'{c.SPEND_SHEET}'"
+        col = mt.CHART_DATA_COLUMN
+
+        def series(first_row: int, rows: int, offset: int, colour: str) -> dict:
+            labels, values = xl_col_to_name(col), xl_col_to_name(col + offset)
+            return {
+                "name": f"={name}!${values}${first_row}",
+                "categories": f"={name}!${labels}${first_row + 1}:${labels}${first_row + rows}",
+                "values": f"={name}!${values}${first_row + 1}:${values}${first_row + rows}",
+                "fill": {"color": colour},
+            }
+
+        tiers = self.book.add_chart({"type": "column"})
+        for offset, colour in ((1, "#1F4E78"), (2, "#C55A11")):
+            spec = series(mt.TIER_CHART_FIRST_ROW, len(mt.TIER_ROWS), offset, colour)
+            spec["data_labels"] = {"value": True, "num_format": "£#,##0"}
+            tiers.add_series(spec)
+        tiers.set_title({"name": "PP spend by tier: committed and spent"})
+        tiers.set_y_axis({"num_format": "£#,##0", "min": 0, "major_gridlines": {"visible": True}})
+        tiers.set_legend({"position": "bottom"})
+        tiers.show_hidden_data()
+        sheet.insert_chart(*mt.SPEND_CHART_ANCHORS["tiers"], tiers, {"x_scale": 1.2, "y_scale": 1.0})
+
+        impact = self.book.add_chart({"type": "bar", "subtype": "stacked"})
+        for offset, colour in ((1, "#548235"), (2, "#C55A11")):
+            spec = series(mt.PROVISION_CHART_FIRST_ROW, 1, offset, colour)
+            spec["data_labels"] = {"value": True}
+            impact.add_series(spec)
+        impact.set_title({"name": "Impact by provision: pupils who were not on track before it"})
+        impact.set_x_axis({"min": 0, "major_unit": 1, "num_format": "0"})
+        impact.set_y_axis({"reverse": True})
+        impact.set_legend({"position": "bottom"})
+        impact.show_hidden_data()
+        sheet.insert_chart(*mt.SPEND_CHART_ANCHORS["impact"], impact, {"x_scale": 1.2, "y_scale": 1.2})
+
+    def write_strategy(self) -> None:
+        """Format the Strategy statement tab for reading and printing in portrait."""
+        sheet = self.strategy
+        sheet.write(0, 0, f"{c.STRATEGY_SHEET}: click Refresh summary to fill this tab.", self.formats["title"])
+        for col, width in enumerate(mt.STRATEGY_WIDTHS):
+            sheet.set_column(col, col, width)
+        sheet.set_portrait()
+        sheet.set_paper(9)
+        sheet.fit_to_pages(1, 0)
+        sheet.protect()
 
     def write_styles(self) -> None:
         """Write one sample cell per named style on the very hidden _styles sheet."""

@@ -7,6 +7,7 @@ the documentation in docs/workbook.md cannot drift apart.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 # Sheets that staff type into. Python finds their tables by table name, so
 # the sheets may be renamed or reordered without breaking anything.
@@ -21,7 +22,9 @@ SUMMARY_SHEET = "Summary"
 NOT_ON_TRACK_SHEET = "Not on track"
 PP_PUPILS_SHEET = "PP pupils"
 ISSUES_SHEET = "Data issues"
-OWNED_SHEETS = (SUMMARY_SHEET, NOT_ON_TRACK_SHEET, PP_PUPILS_SHEET, ISSUES_SHEET)
+SPEND_SHEET = "Spend & impact"
+STRATEGY_SHEET = "Strategy statement"
+OWNED_SHEETS = (SUMMARY_SHEET, NOT_ON_TRACK_SHEET, PP_PUPILS_SHEET, ISSUES_SHEET, SPEND_SHEET, STRATEGY_SHEET)
 
 # A sheet that each import of progress files or a register rewrites whole:
 # where every imported value came from. Refresh leaves it alone, so it is
@@ -57,6 +60,10 @@ SETTING_POINT = "Current assessment point"
 SETTING_ATTENDANCE = "Attendance concern threshold (%)"
 SETTING_SMALL_GROUP = "Small group size"
 SETTING_SERVICE_AS_PP = "Count service premium pupils as PP (Y/N)"
+SETTING_FINANCIAL_YEAR = "PP financial year (e.g. 2025-26)"
+SETTING_PP_RECEIVED = "PP received this financial year (£)"
+SETTING_CARRIED_FORWARD = "PP carried forward (£)"
+SETTING_OTHER_FUNDING = "Other funding for the PP strategy (£)"
 DEFAULT_SETTINGS = (
     (SETTING_SCHOOL, "Our Primary School"),
     (SETTING_YEAR, "2026/27"),
@@ -64,6 +71,12 @@ DEFAULT_SETTINGS = (
     (SETTING_ATTENDANCE, 90),
     (SETTING_SMALL_GROUP, 5),
     (SETTING_SERVICE_AS_PP, "N"),
+    # Pupil Premium money. A blank financial year means the one the academic
+    # year starts in; blank amounts are unknown (received) or £0.
+    (SETTING_FINANCIAL_YEAR, None),
+    (SETTING_PP_RECEIVED, None),
+    (SETTING_CARRIED_FORWARD, None),
+    (SETTING_OTHER_FUNDING, None),
 )
 
 POINTS_TABLE = "Points"
@@ -87,6 +100,55 @@ DEFAULT_GRADES = (
     ("WTS", "Working towards the expected standard", 2, "N", "WT, Working towards, Towards"),
     ("EXS", "Working at the expected standard", 3, "Y", "EXP, EX, ARE, Expected, At"),
     ("GDS", "Working at greater depth", 4, "Y", "GD, Greater depth, GDW, Above"),
+)
+
+# Pupil Premium rates per pupil. The expected allocation is pupils on roll
+# per PP category times the rate for the budget's financial year.
+FUNDING_TABLE = "Funding"
+FUNDING_COLUMNS = (
+    Column("Category", 14, "PPCategories"),
+    Column("Rate per pupil (£)", 12),
+    Column("Financial year", 12),
+    Column("Source", 70),
+)
+_DFE_RATES_2025 = ("DfE, Pupil premium: allocations and conditions of grant 2025 to 2026, technical note "
+                   "(gov.uk/government/publications/pupil-premium-allocations-and-conditions-of-grant-2025-to-2026)")
+DEFAULT_FUNDING = (
+    ("FSM/Ever 6", 1515, "2025-26", _DFE_RATES_2025 + ". Primary rate."),
+    ("LAC", 2630, "2025-26", _DFE_RATES_2025 + ". Paid to the local authority; the virtual school head "
+                             "decides how much reaches the school."),
+    ("PLAC", 2630, "2025-26", _DFE_RATES_2025 + "."),
+    ("Service", 350, "2025-26", _DFE_RATES_2025 + ". Service pupil premium."),
+)
+
+# Education Endowment Foundation Teaching and Learning Toolkit strands. A
+# provision whose name contains a strand's name shows that strand's average
+# months of progress. The EEF revises figures, so each row keeps the date it
+# was checked and where.
+STRANDS_TABLE = "Strands"
+STRANDS_COLUMNS = (
+    Column("Strand", 30),
+    Column("Months of progress", 10),
+    Column("Date", 11),
+    Column("Source", 70),
+)
+_EEF_TOOLKIT = "https://educationendowmentfoundation.org.uk/education-evidence/teaching-learning-toolkit/"
+_EEF_CHECKED = date(2026, 12, 4)
+DEFAULT_STRANDS = (
+    ("Feedback", 6, _EEF_CHECKED, _EEF_TOOLKIT + "feedback"),
+    ("Metacognition and self-regulation", 8, _EEF_CHECKED,
+     "EEF news, 'Updated EEF guide to metacognition and self-regulation', quoting the Toolkit average: "
+     "https://educationendowmentfoundation.org.uk/news/updated-eef-guide-to-metacognition-and-self-regulation"),
+    ("Reading comprehension strategies", 6, _EEF_CHECKED, _EEF_TOOLKIT + "reading-comprehension-strategies"),
+    ("Oral language interventions", 6, _EEF_CHECKED, _EEF_TOOLKIT + "oral-language-interventions"),
+    ("Phonics", 5, _EEF_CHECKED, _EEF_TOOLKIT + "phonics"),
+    ("One to one tuition", 5, _EEF_CHECKED, "https://educationendowmentfoundation.org.uk/toolkit/one-to-one-tuition"),
+    ("Small group tuition", 4, _EEF_CHECKED, "https://educationendowmentfoundation.org.uk/toolkit/small-group-tuition"),
+    ("Teaching assistant interventions", 3, _EEF_CHECKED,
+     "EEF Toolkit strand text ('around three additional months'), as published at "
+     "https://eef.dev/education-evidence/teaching-learning-toolkit/teaching-assistant-interventions"),
+    ("Social and emotional learning", 4, _EEF_CHECKED, _EEF_TOOLKIT + "social-and-emotional-learning"),
+    ("Parental engagement", 4, _EEF_CHECKED, _EEF_TOOLKIT + "parental-engagement"),
 )
 
 PUPILS_TABLE = "Pupils"

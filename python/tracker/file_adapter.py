@@ -15,6 +15,7 @@ from xml.sax.saxutils import escape
 import python_calamine
 
 from . import contract as c
+from .core.cells import MERGED, CellError
 from .core.tables import RawTable, cell_name
 from .errors import NotAWorkbook
 from .package import Package
@@ -30,22 +31,34 @@ _ESCAPE_LOOKALIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 
 
 def read_tables(package: Package) -> dict[str, RawTable]:
-    """Return every Excel table in the workbook, by table name."""
+    """Return every Excel table in the workbook, by table name.
+
+    Cells holding Excel errors come back as CellError, and merged ranges
+    that cross a table's body are listed in its ``extra``, because calamine
+    reads an error as an empty cell and a merged range as its first cell.
+    """
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(
-            io.BytesIO(package.path.read_bytes()), load_tables=True
+            io.BytesIO(package.data or package.path.read_bytes()), load_tables=True
         )
     except Exception as error:  # calamine raises its own error types per format
         raise NotAWorkbook(
             f"{package.path.name} could not be read as a workbook ({error}). "
             "Open it in Excel and save it again as .xlsm."
         ) from error
+    sheet_parts = package.sheet_parts()
     tables = {}
     for name in book.table_names:
-        table = book.get_table_by_name(name)
+        try:
+            table = book.get_table_by_name(name)
+            rows = table.to_python() if table.height else []
+        except python_calamine.CalamineError as error:
+            raise NotAWorkbook(
+                f"The table '{name}' in {package.path.name} could not be read ({error}). "
+                "The file is damaged: open it in Excel, let Excel repair it, and save it again as .xlsm."
+            ) from error
         start_row, start_col = table.start
-        rows = table.to_python() if table.height else []
-        tables[name] = RawTable(
+        raw = RawTable(
             name=name,
             sheet=table.sheet,
             header=[str(h) for h in table.columns],
@@ -53,7 +66,51 @@ def read_tables(package: Package) -> dict[str, RawTable]:
             first_row=start_row + 1,
             first_col=start_col + 1,
         )
+        sheet_xml = package.parts.get(sheet_parts.get(table.sheet, ""), b"")
+        _mark_cell_problems(raw, sheet_xml)
+        tables[name] = raw
     return tables
+
+
+_ERROR_CELL = re.compile(rb'<c\b(?=[^>]*\bt="e")[^>]*\br="([A-Z]+)(\d+)"[^>]*>(.*?)</c>', re.S)
+_MERGED_RANGE = re.compile(rb'<mergeCell\b[^>]*\bref="(([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?)"')
+
+
+def _mark_cell_problems(table: RawTable, sheet_xml: bytes) -> None:
+    """Put a CellError in each error cell of the table and list its merged ranges."""
+    last_row = table.first_row + len(table.rows) - 1
+    last_col = table.first_col + len(table.header) - 1
+
+    def inside(row: int, col: int) -> bool:
+        return table.first_row <= row <= last_row and table.first_col <= col <= last_col
+
+    if b't="e"' in sheet_xml:
+        for match in _ERROR_CELL.finditer(sheet_xml):
+            row, col = int(match.group(2)), column_index(match.group(1).decode())
+            if inside(row, col):
+                value = re.search(rb"<v>([^<]*)</v>", match.group(3))
+                code = value.group(1).decode() if value else "#N/A"
+                table.rows[row - table.first_row][col - table.first_col] = CellError(code)
+
+    if b"<mergeCell " in sheet_xml:
+        merged = []
+        for match in _MERGED_RANGE.finditer(sheet_xml):
+            top, left = int(match.group(3)), column_index(match.group(2).decode())
+            bottom = int(match.group(5) or top)
+            right = column_index(match.group(4).decode()) if match.group(4) else left
+            # A range crosses the body when the two rectangles overlap.
+            if top <= last_row and bottom >= table.first_row and left <= last_col and right >= table.first_col:
+                merged.append(match.group(1).decode())
+        if merged:
+            table.extra[MERGED] = merged
+
+
+def column_index(letters: str) -> int:
+    """Return the 1-based column index of Excel column letters."""
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index
 
 
 def style_key(package: Package) -> dict[str, str]:

@@ -36,6 +36,12 @@ class Tab:
     styles: list[tuple[int, int, int, int, str]] = field(default_factory=list)
     chart_ranges: dict[str, int] = field(default_factory=dict)
     row_heights: dict[int, float] = field(default_factory=dict)  # 0-based row: points
+    # {0-based first data row of a chart range: rows now filled}. The file
+    # writer fits every chart range starting on such a row to that length.
+    chart_rows: dict[int, int] = field(default_factory=dict)
+    # An optional tab is skipped, not an error, when the workbook was built
+    # before the tab existed.
+    optional: bool = False
 
     def put(self, row: int, col: int, value: object, style: str | None = None) -> None:
         while len(self.cells) <= row:
@@ -88,11 +94,16 @@ def _round(value: object) -> float | None:
 
 
 def build_tabs(result: RefreshResult) -> list[Tab]:
+    # Imported here because money_tabs builds on Tab and the helpers above.
+    from .money_tabs import spend_tab, strategy_tab
+
     return [
         summary_tab(result),
         not_on_track_tab(result),
         pp_pupils_tab(result),
         issues_tab(result),
+        spend_tab(result),
+        strategy_tab(result),
     ]
 
 
@@ -167,6 +178,7 @@ def summary_tab(result: RefreshResult) -> Tab:
     tab.style(TREND_CHART_FIRST_ROW, col + 1, TREND_CHART_FIRST_ROW + len(s.points) - 1,
               col + 2, "fraction")
     tab.chart_ranges = {"subjects": len(subjects), "points": len(s.points)}
+    tab.chart_rows = {SUBJECT_CHART_FIRST_ROW: len(subjects), TREND_CHART_FIRST_ROW: len(s.points)}
 
     # Detail: every scope, point and subject.
     top = max(DETAIL_MIN_ROW, last + 3)

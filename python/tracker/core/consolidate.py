@@ -7,7 +7,7 @@ import pandas as pd
 from .. import contract as c
 from .issues import IssueLog
 from .settings import Settings
-from .tables import RawTable, display, fold
+from .tables import RawTable, cell_name, display, fold
 
 GRADE_COLUMNS = ["upn", "point", "subject", "grade", "rank", "on_track", "sheet", "cell"]
 WELLBEING_COLUMNS = ["upn", "point", "wellbeing", "sheet", "cell"]
@@ -129,7 +129,8 @@ def _grade_columns(
         if parsed is None:
             continue  # a teacher's own notes column is allowed and ignored
         if parsed in seen:
-            issues.add(table.sheet, table.cell(-1, header), header,
+            # Name this column's own cell: table.cell() would find the first column of that name.
+            issues.add(table.sheet, cell_name(table.first_row - 1, table.first_col + position), header,
                        "This column heading appears twice on the sheet.",
                        "Used the first column only. Rename or remove the second.")
             continue

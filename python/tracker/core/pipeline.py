@@ -10,13 +10,14 @@ import pandas as pd
 from .. import contract as c
 from ..errors import MissingColumn, MissingTable
 from . import attainment as a
+from .cells import report_cell_problems
 from .consolidate import consolidate
 from .issues import IssueLog
 from .pupil_lists import not_on_track, pp_pupils
 from .register import parse_pupils
 from .settings import Settings, parse_settings
 from .support import PupilMatcher, parse_log, parse_support
-from .tables import RawTable, fold
+from .tables import RawTable, cell_name, fold
 
 # Input tables, the sheet each normally sits on, and their columns.
 INPUT_TABLES = {
@@ -54,6 +55,11 @@ def conform(table: RawTable, columns: tuple[c.Column, ...], issues: IssueLog) ->
     """
     by_fold = {fold(col.header): col.header for col in columns}
     header = [by_fold.get(fold(h), h) for h in table.header]
+    for position, name in enumerate(header):
+        if name and name in header[:position]:
+            issues.add(table.sheet, cell_name(table.first_row - 1, table.first_col + position),
+                       table.header[position], f"The heading '{name}' appears twice in the {table.name} table.",
+                       "Read the first column of that name only. Rename or remove this one.")
     missing = [col for col in columns if col.header not in header]
     for col in missing:
         if col.required:
@@ -74,6 +80,7 @@ def run(tables: dict[str, RawTable], now: datetime) -> RefreshResult:
     same inputs always give the same output.
     """
     issues = IssueLog()
+    tables = report_cell_problems(tables, issues)
     conformed = {}
     for name, (sheet, columns) in INPUT_TABLES.items():
         if name not in tables:
