@@ -15,14 +15,15 @@ from . import contract as c
 from .core.attainment import ALL, GROUPS, NON_PP, PP, scopes
 from .core.pipeline import RefreshResult
 from .export import COVER_SHEET, ExportWriter, cover_rows, write_cover
-from .export_head import read_charts, read_layout
+from .export_charts import read_charts
+from .export_layout import read_layout
 from .package import Package
 from .tabs import CHART_DATA_COLUMN, HEADLINE_FIRST_ROW, LIST_HEADER_ROW, SUBJECT_CHART_FIRST_ROW, \
     TREND_CHART_FIRST_ROW, Tab, summary_tab
 
 SUMMARY_SHEET = "Governors summary"
 DETAIL_SHEET = "Governors detail"
-NOT_SHOWN = "not shown (protects a small group)"
+NOT_SHOWN = "not shown"
 NONE_ASSESSED = "none assessed"
 LEVEL = "none: PP pupils are level or ahead"
 
@@ -203,7 +204,8 @@ def _heading(tab: Tab, result: RefreshResult, title: str) -> None:
     tab.put(2, 0, "Gap = % of non-PP pupils on track minus % of PP pupils on track, in percentage points; "
                   "above zero means PP pupils are behind. Groups of fewer than "
                   f"{s.small_group} pupils show '{fewer_than(s.small_group)}', and gaps involving them "
-                  "are not shown.", "note")
+                  "are not shown. 'not shown' also hides a figure from which a small group could be "
+                  "worked out by subtraction.", "note")
 
 
 def governors_summary_tab(result: RefreshResult, figures: pd.DataFrame) -> Tab:
