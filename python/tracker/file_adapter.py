@@ -209,7 +209,16 @@ def stretch_chart_ranges(chart_xml: bytes, subjects: int, points: int) -> bytes:
     chart's start on the first point row. Each is cut or lengthened to fit.
     Cached values are dropped, so Excel and LibreOffice read the cells afresh.
     """
-    lengths = {SUBJECT_CHART_FIRST_ROW + 1: subjects, TREND_CHART_FIRST_ROW + 1: points}
+    return fit_chart_ranges(chart_xml, {SUBJECT_CHART_FIRST_ROW + 1: subjects, TREND_CHART_FIRST_ROW + 1: points})
+
+
+def fit_chart_ranges(chart_xml: bytes, lengths: dict[int, int]) -> bytes:
+    """Return a chart whose ranges starting on a listed row are fitted to that many rows.
+
+    ``lengths`` maps a 1-based sheet row to the number of rows now filled
+    from it. A range starting on any other row is left as it is. Cached
+    values are dropped, so Excel and LibreOffice read the cells afresh.
+    """
 
     def fit(match: re.Match) -> bytes:
         sheet, col1, row1, col2 = match.group(1), match.group(2), int(match.group(3)), match.group(4)
@@ -230,6 +239,8 @@ def tab_replacements(package: Package, tabs: list[Tab]) -> dict[str, bytes]:
     replacements = {}
     for tab in tabs:
         part = sheets.get(tab.name)
+        if part is None and tab.optional:
+            continue  # built before this tab existed; the other tabs still refresh
         if part is None:
             raise NotAWorkbook(
                 f"The '{tab.name}' tab is missing. Rebuild the workbook with "
@@ -237,7 +248,11 @@ def tab_replacements(package: Package, tabs: list[Tab]) -> dict[str, bytes]:
             )
         sheet_data, dimension = render_sheet_data(tab, key)
         replacements[part] = replace_sheet_data(package.parts[part], sheet_data, dimension)
-        if tab.chart_ranges:
+        if tab.chart_rows:
+            lengths = {row + 1: count for row, count in tab.chart_rows.items()}
+            for chart_part in _chart_parts(package, part):
+                replacements[chart_part] = fit_chart_ranges(package.parts[chart_part], lengths)
+        elif tab.chart_ranges:
             for chart_part in _chart_parts(package, part):
                 replacements[chart_part] = stretch_chart_ranges(
                     package.parts[chart_part], tab.chart_ranges["subjects"], tab.chart_ranges["points"]

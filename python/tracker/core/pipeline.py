@@ -13,6 +13,7 @@ from . import attainment as a
 from .cells import report_cell_problems
 from .consolidate import consolidate
 from .issues import IssueLog
+from .money import MoneyFigures, money_figures
 from .pupil_lists import not_on_track, pp_pupils
 from .register import parse_pupils
 from .settings import Settings, parse_settings
@@ -30,6 +31,13 @@ INPUT_TABLES = {
     c.LOG_TABLE: (c.LOG_SHEET, c.LOG_COLUMNS),
 }
 
+# Tables a workbook built before the money tabs does not have. Without them
+# the refresh still runs, and a Data issues row names the missing table.
+OPTIONAL_TABLES = {
+    c.FUNDING_TABLE: (c.SETTINGS_SHEET, c.FUNDING_COLUMNS),
+    c.STRANDS_TABLE: (c.SETTINGS_SHEET, c.STRANDS_COLUMNS),
+}
+
 
 @dataclass
 class RefreshResult:
@@ -45,6 +53,7 @@ class RefreshResult:
     pp_pupils: pd.DataFrame
     issues: pd.DataFrame
     refreshed_at: datetime
+    money: MoneyFigures | None = None
 
 
 def conform(table: RawTable, columns: tuple[c.Column, ...], issues: IssueLog) -> RawTable:
@@ -86,6 +95,10 @@ def run(tables: dict[str, RawTable], now: datetime) -> RefreshResult:
         if name not in tables:
             raise MissingTable(name, sheet)
         conformed[name] = conform(tables[name], columns, issues)
+    optional = {
+        name: conform(tables[name], columns, issues) if name in tables else None
+        for name, (sheet, columns) in OPTIONAL_TABLES.items()
+    }
 
     settings = parse_settings(conformed, issues)
     pupils = parse_pupils(conformed[c.PUPILS_TABLE], settings, issues)
@@ -104,6 +117,12 @@ def run(tables: dict[str, RawTable], now: datetime) -> RefreshResult:
     gaps = a.gaps(attainment, settings)
     behind = not_on_track(pupils, grades, wellbeing, support, log, settings, today)
     pp_list = pp_pupils(pupils, grades, wellbeing, support, log, settings)
+    money = money_figures(
+        settings_table=conformed[c.SETTINGS_TABLE], funding_table=optional[c.FUNDING_TABLE],
+        strands_table=optional[c.STRANDS_TABLE], pupils_table=conformed[c.PUPILS_TABLE],
+        support_table=conformed[c.SUPPORT_TABLE], pupils=pupils, support=support, grades=grades,
+        settings=settings, today=today, issues=issues,
+    )
 
     return RefreshResult(
         settings=settings,
@@ -118,6 +137,7 @@ def run(tables: dict[str, RawTable], now: datetime) -> RefreshResult:
         pp_pupils=pp_list,
         issues=issues.to_frame(),
         refreshed_at=now,
+        money=money,
     )
 
 
@@ -141,6 +161,31 @@ def to_json(result: RefreshResult) -> dict:
         "gaps": records(gaps),
         "not_on_track": records(result.not_on_track),
         "issues": records(result.issues),
+        "money": money_json(result.money, records) if result.money else None,
+    }
+
+
+def money_json(money: MoneyFigures, records) -> dict:
+    """Return the money and impact figures as plain JSON types, amounts unrounded."""
+    return {
+        "has_funding": money.has_funding,
+        "financial_year": money.year.label,
+        "academic_year": money.academic.label,
+        "allocation": records(money.allocation),
+        "expected": money.expected,
+        "received": money.received,
+        "difference": money.difference,
+        "carried_forward": money.carried_forward,
+        "other_funding": money.other_funding,
+        "budget": money.budget,
+        "committed": money.committed if money.has_funding else None,
+        "spent": money.spent if money.has_funding else None,
+        "tiers": records(money.tiers),
+        "academic_year_tiers": records(money.academic_tiers),
+        "pp_pupils_on_roll": money.pp_on_roll,
+        "provisions": records(money.provisions),
+        "no_support": records(money.no_support),
+        "not_on_track_without_pp_support": records(money.action),
     }
 
 
