@@ -62,6 +62,34 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_progress(args: argparse.Namespace) -> int:
+    from .importing import import_progress
+    from .importing.terminal import TerminalProgress
+
+    report = import_progress(args.book, args.paths, progress=TerminalProgress(), out=args.output)
+    print(report.summary())
+    return 0
+
+
+def _import_register(args: argparse.Namespace) -> int:
+    from .importing import import_register
+    from .importing.terminal import TerminalProgress
+
+    report = import_register(args.book, args.file, census_date=args.census_date, out=args.output,
+                             progress=TerminalProgress())
+    print(report.summary())
+    return 0
+
+
+def _uk_date(text: str):
+    from datetime import datetime
+
+    try:
+        return datetime.strptime(text, "%d/%m/%Y").date()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date; type it as dd/mm/yyyy, such as 15/01/2026.")
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pptracker", description="Pupil Premium tracker for primary schools.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -99,6 +127,20 @@ def make_parser() -> argparse.ArgumentParser:
     export.add_argument("--governors", action="store_true",
                         help="write the governors' report: figures only, small groups suppressed")
     export.set_defaults(handler=_export)
+
+    progress = commands.add_parser("import", help="Import grades from teachers' progress files into empty cells.")
+    progress.add_argument("book", help="the workbook (.xlsm) to import into")
+    progress.add_argument("paths", nargs="+", help="progress files (.xlsx, .xlsm, .xls, .csv) or folders of them")
+    progress.add_argument("--output", "-o", help="write the result here instead of changing the workbook")
+    progress.set_defaults(handler=_import_progress)
+
+    register = commands.add_parser("import-register", help="Update the Pupils table from an MIS export or a CTF.")
+    register.add_argument("book", help="the workbook (.xlsm) to update")
+    register.add_argument("file", help="the MIS export (.csv, .xlsx, .xls) or Common Transfer File (.xml)")
+    register.add_argument("--census-date", type=_uk_date, metavar="DD/MM/YYYY",
+                          help="the census date Ever 6 FSM is worked out at from a CTF (default: today)")
+    register.add_argument("--output", "-o", help="write the result here instead of changing the workbook")
+    register.set_defaults(handler=_import_register)
     return parser
 
 

@@ -46,8 +46,8 @@ class RegisterReport:
         if self.census_date:
             lines.append(f"Ever 6 FSM worked out at the census date {self.census_date:%d/%m/%Y}.")
         for change in self.changes[:20]:
-            lines.append(f"  {change.name} ({change.upn}): {change.header} "
-                         f"{_shown(change.old)} -> {_shown(change.new)}")
+            before = "(blank)" if change.old is None else _shown(change.old)
+            lines.append(f"  {change.name} ({change.upn}): {change.header} {before} -> {_shown(change.new)}")
         if len(self.changes) > 20:
             lines.append(f"  ... and {len(self.changes) - 20} more on the Import log.")
         if self.hidden_rows:
