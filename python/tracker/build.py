@@ -16,12 +16,18 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from . import contract as c
 from .styles import INPUT_FILL, PP_FILL, FLAG_FILL, STYLES
+from .vba import XLWINGS_CONF_SHEET, attach_vba_project, write_xlwings_conf
 from .tabs import (
     CHART_DATA_COLUMN, DETAIL_MIN_ROW, LIST_HEADER_ROW, SUBJECT_CHART_FIRST_ROW, TREND_CHART_FIRST_ROW,
 )
 from . import money_tabs as mt
 
 BUILD_DATE = datetime(2026, 1, 1)
+# Input columns that hold dates, shown as dd/mm/yyyy.
+DATE_HEADERS = {"Start", "End", "Date", "Left"}
+# The Summary cell whose text says when the last refresh ran; the Start
+# sheet reads the time out of it.
+STATUS_SOURCE = f"'{c.SUMMARY_SHEET}'!$A$2"
 # Formatted, validated rows below each input table, so dropdowns work as
 # staff add rows past the end of the table.
 VALIDATED_ROWS = 2000
@@ -85,6 +91,7 @@ class Builder:
                         for name, props in STYLES.items()}
         self.input_format = self.book.add_format({"bg_color": INPUT_FILL})
         self.unlocked = self.book.add_format({"locked": False})
+        self.date_format = self.book.add_format({"num_format": "dd/mm/yyyy", "locked": False})
         self.sheet_count = 0
 
     def add_sheet(self, name: str):
@@ -110,6 +117,7 @@ class Builder:
         self.import_log = self.add_sheet(c.IMPORT_LOG_SHEET)
         self.lists = self.add_sheet(c.LISTS_SHEET)
         self.styles = self.add_sheet(c.STYLES_SHEET)
+        self.xlwings_conf = self.add_sheet(XLWINGS_CONF_SHEET)
 
         self.write_lists()
         self.write_settings()
@@ -136,8 +144,12 @@ class Builder:
         self.import_log.write(0, 0, f"{c.IMPORT_LOG_SHEET}: filled by importing progress files or an MIS register.",
                               self.formats["title"])
         self.write_styles()
+        write_xlwings_conf(self.xlwings_conf, self.formats)
 
         self.start.activate()
+        # The project must be attached before close, so that XlsxWriter
+        # writes the macro-enabled main content type and the code names.
+        attach_vba_project(self.book, self.sheet_count)
         self.book.close()
 
     def write_lists(self) -> None:
@@ -210,8 +222,16 @@ class Builder:
         if rows:
             options["data"] = [self._cells(row, len(columns)) for row in rows]
         sheet.add_table(top, left, top + height, last_col, options)
+
+        # XlsxWriter writes table dates as bare serial numbers, so dates are
+        # written again with a date format, and date columns get one too.
+        for row_offset, row in enumerate(rows, start=1):
+            for col_offset, value in enumerate(self._cells(row, len(columns))):
+                if isinstance(value, (date, datetime)):
+                    sheet.write_datetime(top + row_offset, left + col_offset, value, self.date_format)
         for offset, col in enumerate(columns):
-            sheet.set_column(left + offset, left + offset, col.width, self.unlocked)
+            column_format = self.date_format if col.header in DATE_HEADERS else self.unlocked
+            sheet.set_column(left + offset, left + offset, col.width, column_format)
             if col.choices:
                 sheet.data_validation(top + 1, left + offset, top + max(height, validate_rows), left + offset, {
                     "validate": "list",
@@ -247,26 +267,62 @@ class Builder:
         sheet.freeze_panes(3, 2)
 
     def write_start(self) -> None:
+        """Write the Start sheet: three steps, one button per action and the refresh status."""
+        from .buttons import BUTTONS
+
         sheet = self.start
         sheet.set_column(0, 0, 3)
-        sheet.set_column(1, 1, 90)
+        sheet.set_column(1, 1, 30)
+        sheet.set_column(2, 2, 88)
+        sheet.hide_gridlines(2)
         sheet.write(0, 1, "pptracker: Pupil Premium tracker", self.formats["title"])
+        sheet.write(1, 1, "How pupils eligible for the Pupil Premium are doing, and the support they get.",
+                    self.formats["subtitle"])
+
+        sheet.write(3, 1, "Start here", self.formats["section"])
+        sheet.write_blank(3, 2, None, self.formats["section"])
         steps = [
-            "What to fill in, in this order:",
-            "1. Settings: school name, academic year, the current assessment point, subjects and grade scale.",
-            "2. Pupils: one row per pupil (UPN, name, year, class, PP, SEN). Paste from your MIS if you can.",
-            "3. Set up class sheets (button, or 'pptracker setup-classes'): one sheet per class from the register.",
-            "4. Class teachers type judgements (WTS, EXS, GDS...) on their class sheet.",
-            "5. Support and Log: the support each PP pupil gets, and contact with families.",
-            "6. Refresh summary (button, or 'pptracker refresh'): fills Summary, Not on track, PP pupils "
-            "and Data issues.",
-            "",
+            "1. Fill in Settings (school, year, current assessment point) and the Pupils register. "
+            "Paste from your MIS if you can.",
+            "2. Click Set up class sheets. Class teachers then type WTS, EXS or GDS on their class sheet.",
+            "3. Click Refresh summary, then read Summary, Not on track, PP pupils and Data issues.",
+        ]
+        for row, text in enumerate(steps, start=4):
+            sheet.write(row, 1, text, self.formats["text"])
+
+        # Each button is two rows high with a blank row below it, and its
+        # purpose sits beside it in column C.
+        top = 8
+        sheet.write(top, 1, "Buttons", self.formats["section"])
+        sheet.write_blank(top, 2, None, self.formats["section"])
+        for index, spec in enumerate(BUTTONS):
+            row = top + 2 + 3 * index
+            sheet.insert_button(row, 1, {"macro": spec.macro, "caption": spec.caption, "width": 200,
+                                         "height": 38, "x_offset": 2, "y_offset": 2,
+                                         "description": spec.purpose})
+            sheet.write(row, 2, spec.purpose, self.formats["text"])
+
+        row = top + 2 + 3 * len(BUTTONS)
+        sheet.write(row, 1, "Last refresh", self.formats["section"])
+        sheet.write(row + 1, 1, "Data issues", self.formats["section"])
+        # Both read what a refresh wrote, so they hold for the buttons and for
+        # 'pptracker refresh' alike. T(NOW()) adds nothing but makes the
+        # formulas volatile, so Excel recalculates them when it opens a file
+        # that was refreshed while closed.
+        sheet.write_formula(row, 2, f'=IFERROR(MID({STATUS_SOURCE},SEARCH("Refreshed ",{STATUS_SOURCE})+10,16),'
+                                    f'"Not yet: click Refresh summary")&T(NOW())',
+                            self.formats["text"], "Not yet: click Refresh summary")
+        issues_first = LIST_HEADER_ROW + 2
+        sheet.write_formula(row + 1, 2, f"=COUNTA('{c.ISSUES_SHEET}'!$D${issues_first}:$D$100000)+0*NOW()",
+                            self.formats["text"], 0)
+        notes = [
+            "The buttons need Python and pptracker on this computer: see 'Use it in Excel' in the README. "
+            "Without them, close the workbook and run 'pptracker refresh' on it.",
             "Summary, Not on track, PP pupils and Data issues are rewritten by every refresh: do not type in them.",
             "This workbook holds children's personal data. Share the 'Export for head' file, not this one.",
         ]
-        for row, text in enumerate(steps, start=2):
-            sheet.write(row, 1, text, self.formats["section"] if row == 2 else self.formats["text"])
-        sheet.hide_gridlines(2)
+        for offset, text in enumerate(notes, start=3):
+            sheet.write(row + offset, 1, text, self.formats["note"])
 
     def write_summary(self, subject_rows: int, point_rows: int) -> None:
         sheet = self.summary
@@ -415,11 +471,8 @@ class Builder:
 
 def build_workbook(out: str | Path, data: SchoolData | None = None) -> Path:
     """Build the workbook at ``out`` (with its VBA project) and return the path."""
-    from .vba import add_vba_project
-
     out = Path(out)
     Builder(out, data or SchoolData()).build()
-    add_vba_project(out)
     return out
 
 
