@@ -274,7 +274,8 @@ def _update_sheet(writer: TableWriter, table_name: str, class_name: str, members
     present: set[str] = set()
     status_cells, flag_cells, name_cells = {}, {}, {}
     empty: set[tuple[int, str]] = set()
-    for index, row in enumerate(writer.read(table_name)):
+    body = writer.read(table_name)
+    for index, row in enumerate(body):
         if row[upn_at] is None:
             continue
         upn = _upn(row[upn_at])
@@ -302,10 +303,10 @@ def _update_sheet(writer: TableWriter, table_name: str, class_name: str, members
             empty.add((index, by_fold["pupil"]))
 
     _count_statuses(status_cells, sheet, report)
-    _set(writer, table_name, status_cells, report)
-    report.flags_updated += _set(writer, table_name, flag_cells, report)
+    _set(writer, table_name, body, status_cells, report)
+    report.flags_updated += _set(writer, table_name, body, flag_cells, report)
     names = {key: value for key, value in name_cells.items() if key in empty}
-    report.names_filled += _set(writer, table_name, names, report)
+    report.names_filled += _set(writer, table_name, body, names, report)
 
     # Pupils new to the class go below the last row.
     new_rows = []
@@ -328,16 +329,16 @@ def _count_statuses(cells: dict, sheet: str, report: SetupReport) -> None:
         report.back_on_roll[sheet] = back
 
 
-def _set(writer: TableWriter, table_name: str, cells: dict, report: SetupReport) -> int:
+def _set(writer: TableWriter, table_name: str, body: list[list[object]], cells: dict,
+         report: SetupReport) -> int:
     """Overwrite the cells whose value differs and return how many changed.
 
     A formula is never overwritten. Its cell goes to the report instead.
     """
     info = writer.table(table_name)
-    rows = writer.read(table_name)
     changes = {
         (index, header): value for (index, header), value in cells.items()
-        if not same_value(rows[index][info.header.index(header)], value)
+        if not same_value(body[index][info.header.index(header)], value)
     }
     if not changes:
         return 0

@@ -173,6 +173,7 @@ class TableWriter:
         self._sheets: dict[str, _SheetCells] = {}
         self._tables: dict[str, TableInfo] | None = None
         self._shared: list[str] | None = None
+        self._code_names: set[str] | None = None
 
     # Reading
 
@@ -389,7 +390,7 @@ class TableWriter:
         self._add_content_type(table_part, CT_TABLE)
         self._add_to_workbook(sheet_name, sheet_part, spec.before)
 
-        self._tables = None
+        self.tables()[table_name] = self._table_info(sheet_name, sheet_part, table_part)
         self.append_rows(table_name, spec.rows)
         return self.table(table_name)
 
@@ -640,20 +641,21 @@ class TableWriter:
             raise TableEditError(f"The name '{name}' is already used by a table or a defined name.")
 
     def _free_code_name(self) -> str:
-        used = set()
-        for part in self._sheet_parts().values():
-            used |= set(re.findall(rb'<(?:\w+:)?sheetPr\b[^>]*\bcodeName="([^"]*)"',
-                                   self._part_bytes(part)))
-        used |= set(re.findall(rb'\bcodeName="([^"]*)"', self._part_bytes("xl/workbook.xml")))
+        if self._code_names is None:
+            self._code_names = set()
+            for part in [*self._sheet_parts().values(), "xl/workbook.xml"]:
+                if part in self._trees:
+                    found = [element.get("codeName") for element in self._trees[part].iter(
+                        f"{{{MAIN}}}sheetPr", f"{{{MAIN}}}workbookPr")]
+                else:
+                    found = [m.decode() for m in re.findall(
+                        rb'<(?:\w+:)?(?:sheetPr|workbookPr)\b[^>]*\bcodeName="([^"]*)"', self.package.parts[part])]
+                self._code_names |= {name for name in found if name}
         number = 1
-        while f"Sheet{number}".encode() in used:
+        while f"Sheet{number}" in self._code_names:
             number += 1
+        self._code_names.add(f"Sheet{number}")
         return f"Sheet{number}"
-
-    def _part_bytes(self, part: str) -> bytes:
-        if part in self._trees:
-            return etree.tostring(self._trees[part])
-        return self.package.parts[part]
 
     def _add_content_type(self, part: str, content_type: str) -> None:
         types = self._xml("[Content_Types].xml")
@@ -713,6 +715,7 @@ class _SheetCells:
             self.data = etree.Element(f"{{{MAIN}}}sheetData")
             _insert_in_order(root, self.data)
         self.rows: dict[int, etree._Element] = {}
+        self.cells: dict[int, dict[int, etree._Element]] = {}
         self.numbers: list[int] = []
         previous = 0
         for row in self.data.findall(f"{{{MAIN}}}row"):
@@ -730,24 +733,36 @@ class _SheetCells:
             if not create:
                 return None
             row_element = self._new_row(row)
-        position = 0
-        previous = 0
-        for existing in row_element.findall(f"{{{MAIN}}}c"):
-            ref = existing.get("r")
-            number = column_index(_CELL_REF.match(ref).group(1)) if ref else previous + 1
-            if number == col:
-                return existing
-            if number > col:
-                break
-            previous = number
-            position = row_element.index(existing) + 1
-        if not create:
-            return None
+        cells = self._row_cells(row)
+        if col in cells or not create:
+            return cells.get(col)
+
         new = etree.Element(f"{{{MAIN}}}c")
         new.set("r", f"{column_letter(col)}{row}")
-        row_element.insert(position, new)
+        later = [number for number in cells if number > col]
+        if later:
+            cells[min(later)].addprevious(new)
+        elif cells:
+            cells[max(cells)].addnext(new)
+        else:
+            row_element.insert(0, new)
+        cells[col] = new
         _widen_spans(row_element, col)
         return new
+
+    def _row_cells(self, row: int) -> dict[int, etree._Element]:
+        """Return {column: cell} for a row, indexed on first use."""
+        if row not in self.cells:
+            index = {}
+            previous = 0
+            for element in self.rows[row].iterchildren(f"{{{MAIN}}}c"):
+                # A cell without r follows the one before it.
+                ref = element.get("r")
+                number = column_index(_CELL_REF.match(ref).group(1)) if ref else previous + 1
+                index[number] = element
+                previous = number
+            self.cells[row] = index
+        return self.cells[row]
 
     def _new_row(self, row: int) -> etree._Element:
         new = etree.Element(f"{{{MAIN}}}row")
