@@ -96,7 +96,7 @@ def test_append_rows_types_and_styles(build_school):
     last_body = sheet_xml(path, c.PUPILS_SHEET).find(f".//{{{MAIN}}}row[@r='5']")
     styles = {cell.get("r")[0]: cell.get("s") for cell in last_body}
 
-    replaced = edit(path, lambda w: w.append_rows(c.PUPILS_TABLE, rows))
+    edit(path, lambda w: w.append_rows(c.PUPILS_TABLE, rows))
 
     sheet = openpyxl.load_workbook(path)[c.PUPILS_SHEET]
     assert sheet.tables[c.PUPILS_TABLE].ref == "A3:M9"
@@ -108,7 +108,6 @@ def test_append_rows_types_and_styles(build_school):
     assert sheet["L6"].value == datetime(2026, 3, 1)
     assert sheet["L6"].is_date
     assert sheet["A6"].value == make_upn(10)
-    assert "xl/styles.xml" in replaced  # the register's Left column had no date format
 
     table = calamine_table(path, c.PUPILS_TABLE)
     body = table.to_python()
@@ -331,17 +330,28 @@ def test_no_edit_writes_nothing(build_school):
     assert path.read_bytes() == before
 
 
-def test_dates_reuse_one_date_style(build_school):
-    path = build_school(school(pupils=1))
-    edit(path, lambda w: w.set_cells(c.PUPILS_TABLE, {(0, "Left"): date(2026, 2, 3)}))
-    styles_once = parts(path)["xl/styles.xml"]
-    edit(path, lambda w: w.append_rows(c.PUPILS_TABLE, [{"UPN": make_upn(4), "Left": date(2026, 4, 5)}]))
+def test_dates_get_one_date_style(tmp_path):
+    path = small_table_book(tmp_path / "marks.xlsx")
+    styles = parts(path)["xl/styles.xml"]
+    edit(path, lambda w: w.set_cells("Marks", {(1, "Mark"): date(2026, 2, 3)}))
+    with_date = parts(path)["xl/styles.xml"]
+    assert with_date != styles  # the Mark column had no date format, so one was added
 
-    assert parts(path)["xl/styles.xml"] == styles_once
-    sheet = openpyxl.load_workbook(path)[c.PUPILS_SHEET]
-    assert sheet["L4"].value == datetime(2026, 2, 3)
-    assert sheet["L5"].value == datetime(2026, 4, 5)
-    assert sheet["L4"].number_format == "dd/mm/yyyy"
+    edit(path, lambda w: w.append_rows("Marks", [["Cy", date(2026, 4, 5)]]))
+    assert parts(path)["xl/styles.xml"] == with_date
+    sheet = openpyxl.load_workbook(path)["Data"]
+    assert sheet["B3"].value == datetime(2026, 2, 3)
+    assert sheet["B4"].value == datetime(2026, 4, 5)
+    assert sheet["B3"].number_format == "dd/mm/yyyy"
+    assert sheet["B4"].number_format == "dd/mm/yyyy"
+
+
+def test_date_column_keeps_its_format(build_school):
+    path = build_school(school(pupils=1))
+    styles = parts(path)["xl/styles.xml"]
+    edit(path, lambda w: w.set_cells(c.PUPILS_TABLE, {(0, "Left"): date(2026, 2, 3)}))
+    assert parts(path)["xl/styles.xml"] == styles
+    assert openpyxl.load_workbook(path)[c.PUPILS_SHEET]["L4"].value == datetime(2026, 2, 3)
 
 
 # Files saved by Excel
