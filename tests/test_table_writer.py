@@ -202,6 +202,20 @@ def test_set_cells_overwrite_and_formulas(tmp_path):
     assert sheet["B3"].data_type == "s"
 
 
+def test_clear_cells_keeps_style_and_formulas(tmp_path):
+    path = small_table_book(tmp_path / "marks.xlsx")
+    style = raw_cell(path, "Data", "B2").get("s")
+    conflicts = []
+    edit(path, lambda w: conflicts.extend(w.clear_cells("Marks", [(0, "Mark"), (0, "Double"), (1, "Mark")])))
+
+    assert [(x.cell, x.existing) for x in conflicts] == [("C2", 8)]
+    sheet = openpyxl.load_workbook(path)["Data"]
+    assert sheet["B2"].value is None
+    assert sheet["C2"].value == "=B2*2"
+    assert raw_cell(path, "Data", "B2").get("s") == style
+    assert calamine_table(path, "Marks").to_python()[0][:2] == ["Ann", ""]
+
+
 def test_set_cells_rejects_missing_row_and_header(build_school):
     writer = TableWriter(Package.open(build_school(school(pupils=1))))
     with pytest.raises(TableEditError, match="row 5 does not exist"):

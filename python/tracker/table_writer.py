@@ -295,6 +295,27 @@ class TableWriter:
                                               row_index, existing, value))
         return conflicts
 
+    def clear_cells(self, name: str, cells: Iterable[tuple[int, str]]) -> list[CellConflict]:
+        """Empty cells of a table by (0-based body row, header), keeping their style.
+
+        A cell containing a formula is left alone and returned as a
+        :class:`CellConflict` whose value is None. Empty cells stay as they are.
+        """
+        info = self.table(name)
+        sheet = self._sheet(info.sheet_part)
+        conflicts = []
+        for row_index, header in cells:
+            if not 0 <= row_index < info.body_rows:
+                raise TableEditError(f"The table '{info.name}' has {info.body_rows} rows; "
+                                     f"row {row_index} does not exist.")
+            row, col = info.first_row + 1 + row_index, info.column(header)
+            if sheet.has_formula(row, col):
+                conflicts.append(CellConflict(info.sheet, info.cell(row_index, header), header, row_index,
+                                              sheet.value(row, col), None))
+            elif not sheet.is_empty(row, col):
+                sheet.clear(row, col)
+        return conflicts
+
     def add_columns(self, name: str, columns: Sequence[c.Column]) -> None:
         """Add columns at the right of a table, with headers, widths and dropdowns.
 
@@ -875,6 +896,17 @@ class _SheetCells:
             t.text = text
             if text != text.strip() or "\n" in text:
                 t.set(XML_SPACE, "preserve")
+        self.mark_dirty()
+
+    def clear(self, row: int, col: int) -> None:
+        """Empty a cell's value, keeping its style."""
+        cell = self.cell(row, col)
+        if cell is None:
+            return
+        for child in list(cell):
+            cell.remove(child)
+        for attribute in ("t", "cm", "vm", "ph"):
+            cell.attrib.pop(attribute, None)
         self.mark_dirty()
 
     def copy_column_width(self, source: int, target: int, width: float | None) -> None:
