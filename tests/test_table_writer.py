@@ -310,7 +310,7 @@ def test_add_sheet_rejects_bad_names(build_school):
         with pytest.raises(TableEditError, match=message):
             writer.add_sheet(class_sheet_spec(name=name))
     for table, message in (("Class_3A", "already used"), ("GradeCodes", "already used"), ("3A", "not a valid"),
-                           ("AB12", "not a valid"), ("Has space", "not a valid")):
+                           ("AB12", "not a valid"), ("R1C2", "not a valid"), ("Has space", "not a valid")):
         with pytest.raises(TableEditError, match=message):
             writer.add_sheet(class_sheet_spec(table=table))
     assert writer.replacements() == {}

@@ -651,7 +651,9 @@ class TableWriter:
             raise TableEditError(f"The sheet name '{name}' {problem}.")
 
     def _check_table_name(self, name: str) -> None:
-        valid = re.fullmatch(r"[^\W\d][\w.]{0,254}", name) is not None and not _CELL_REF.match(name)
+        # Names that read as A1 or R1C1 references are invalid in Excel.
+        looks_like_ref = _CELL_REF.match(name) or re.fullmatch(r"[RrCc]|[Rr]\d*[Cc]\d*", name)
+        valid = re.fullmatch(r"[^\W\d][\w.]{0,254}", name) is not None and not looks_like_ref
         if not valid:
             raise TableEditError(f"'{name}' is not a valid table name: use letters, digits and underscores, "
                                  "starting with a letter.")
