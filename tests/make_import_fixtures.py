@@ -1,10 +1,10 @@
 """Write the awkward files the import tests read: a tracker, teachers' workbooks and MIS registers.
 
-Every name and UPN is made up. Each teacher file carries the habits that
-break naive importers: titles above the header, merged header cells, a
-hidden sheet, a totals row, lower-case and misspelt grades, names with
-apostrophes, hyphens and accents, trailing spaces, a pupil who left (a
-hidden row) and two pupils of the same name in different classes.
+Every name and UPN is made up. The teacher files carry the habits that
+break naive importers. They have titles above the header, merged header
+cells, a hidden sheet, a totals row and lower-case and misspelt grades.
+Names have apostrophes, hyphens, accents and trailing spaces, a pupil who
+left sits on a hidden row, and two pupils in different classes share a name.
 
 Run as a script to write them into a folder and look at them:
     python tests/make_import_fixtures.py /tmp/import-fixtures
@@ -71,8 +71,8 @@ CHILDREN = (
 # Grades already typed in the tracker before any import: one that a file
 # repeats (no change) and one that a file contradicts (a conflict).
 EXISTING = {
-    (7, "Spring Maths"): "EXS",  # 3B file says EXS too
-    (8, "Spring Maths"): "WTS",  # 3B file says GDS: conflict
+    (7, "Spring Maths"): "EXS",  # the 3B file has EXS too
+    (8, "Spring Maths"): "WTS",  # the 3B file has GDS, a conflict
 }
 
 
@@ -196,7 +196,7 @@ def write_legacy_xls(path: Path) -> Path:
 
 
 def write_no_class(path: Path) -> Path:
-    """A file that says nothing about the class: 'Sam Smith' fits two pupils."""
+    """A file that names no class, so 'Sam Smith' fits two pupils."""
     book = xlsxwriter.Workbook(str(path))
     sheet = book.add_worksheet("Sheet1")
     sheet.write_row("A1", ["Name", "Summer Maths"])

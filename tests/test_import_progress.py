@@ -151,7 +151,8 @@ def test_conflict_keeps_existing_grade(imported, cells):
     assert grade(cells, 8, "Spring Maths") == "WTS"
     rows = [r for r in issues(imported[0]) if r[0] == "[3B Spring.xlsx]3B" and r[1] == "C4"]
     assert len(rows) == 1
-    assert "WTS" in rows[0][3] and "GDS" in rows[0][3]
+    assert "WTS" in rows[0][3]
+    assert "GDS" in rows[0][3]
     assert "'Class 3B'!L6" in rows[0][3]
     assert imported[1].conflicts == 1
 
@@ -259,7 +260,7 @@ def test_point_assumed_from_settings(tmp_path, folder):
     source = tmp_path / "4A maths.csv"
     source.write_text("Name,Maths\nReuben Okafor,GDS\n", encoding="utf-8")
     report = import_progress(book, [source], now=NOW)
-    # No point in the headings, sheet or file name: the current point (Spring) is used and said.
+    # No point in the headings, sheet or file name, so the current point (Spring) is used and noted.
     assert report.filled == 1
     rows = [r for r in import_log(book) if r[0] == "Imported"]
     assert rows[0][3] == "Spring Maths"

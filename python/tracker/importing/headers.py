@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..core.tables import fold
 from .sources import SourceSheet
@@ -60,8 +61,16 @@ def clean_header(value: object) -> str:
 
 def header_key(value: object) -> str:
     """Return a header folded for matching: case, accents, punctuation and spacing removed."""
-    text = fold(clean_header(value)).replace("'", "").replace("\u2019", "")
-    return _PUNCTUATION.sub(" ", text).strip()
+    if value is None:
+        return ""
+    return _text_key(value if isinstance(value, str) else str(value))
+
+
+@lru_cache(maxsize=65536)
+def _text_key(text: str) -> str:
+    # Cached because header detection looks at the same cells many times.
+    folded = fold(clean_header(text)).replace("'", "").replace("\u2019", "")
+    return _PUNCTUATION.sub(" ", folded).strip()
 
 
 @dataclass(frozen=True)
@@ -74,7 +83,7 @@ class GradeColumn:
 
 @dataclass
 class HeaderLayout:
-    """Where the header sits and what its columns mean."""
+    """The header row of a sheet and the role of each of its columns."""
 
     row: int  # 0-based row of the (lower) header row
     roles: dict[str, int] = field(default_factory=dict)  # role: column
@@ -104,6 +113,7 @@ class Vocabulary:
             if len(words[0]) > 3:
                 self.point_words.setdefault(" ".join([words[0][:3]] + words[1:]), point)
                 self.point_words.setdefault(" ".join(words) + " term", point)
+        self._splits: dict[str, tuple[str | None, str | None]] = {}
         roles = ROLE_ALIASES if roles is None else roles
         self.role_words = {alias: role for role, aliases in roles.items() for alias in aliases}
 
@@ -115,10 +125,16 @@ class Vocabulary:
         """Return (point, subject) found in a header such as 'Spring Maths' or 'Ma (Aut)'.
 
         Returns (None, None) when the header has a word that is neither part
-        of a point or subject nor a filler word, since "Maths target" holds
+        of a point or subject nor a filler word, since "Maths target" contains
         targets, not judgements.
         """
-        words = [w for w in header_key(text).split(" ") if w]
+        key = header_key(text)
+        if key not in self._splits:
+            self._splits[key] = self._split(key)
+        return self._splits[key]
+
+    def _split(self, key: str) -> tuple[str | None, str | None]:
+        words = [w for w in key.split(" ") if w]
         subject, point = None, None
         used: set[int] = set()
         for table, setter in ((self.subject_words, "subject"), (self.point_words, "point")):

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from ..core.tables import RawTable
 from .headers import Vocabulary
 from .log_tab import import_log_tab
 from .matching import Roster
@@ -17,7 +16,7 @@ from .records import (
 )
 from .sheet_reader import ProgressContext, read_progress_sheet
 from .sources import UnreadableFile, find_files, read_source
-from .workbook import TrackerBook, open_book, save_import, set_values
+from .workbook import TrackerBook, open_book, save_import
 
 # Called as progress(done, total, message) before each file and once at the
 # end, for a terminal bar or Excel's status bar.
@@ -29,8 +28,8 @@ def import_progress(book: str | Path, paths: list[str | Path], progress: Progres
     """Import grades from progress files and folders into empty cells of the class sheets.
 
     ``paths`` are files or folders (searched recursively). Each grade is
-    matched to a pupil by UPN, else by name and class; it fills an empty
-    cell of the pupil's class sheet at its point and subject. A different
+    matched to a pupil by UPN, else by name and class. It then fills an
+    empty cell of the pupil's class sheet at its point and subject. A different
     grade already there is a conflict and stays as it was. Files that
     cannot be read are reported and skipped. The workbook is saved once,
     in place or to ``out``, and only when something changed.
@@ -83,7 +82,7 @@ def _skip_file(report: ImportReport, label: str, reason: str) -> None:
 
 
 def _write(tracker: TrackerBook, plan: GradePlan, report: ImportReport) -> None:
-    """Fill the planned cells through table_writer and in the tables as read."""
+    """Fill the planned cells through table_writer."""
     by_table: dict[str, dict[tuple[int, str], object]] = {}
     for write in plan.writes:
         by_table.setdefault(write.table, {})[(write.row, write.column)] = write.value
@@ -100,9 +99,6 @@ def _write(tracker: TrackerBook, plan: GradePlan, report: ImportReport) -> None:
                 f"'{conflict.sheet}'!{conflict.cell} holds {conflict.existing}, not a blank.",
                 f"Kept {conflict.existing}. Type {conflict.value} there if it is right.",
             ))
-        table: RawTable = tracker.tables[name]
-        for (row, column), value in values.items():
-            set_values(table, row, {column: value})
 
 
 def _log_rows(report: ImportReport, plan: GradePlan, files: list[str]) -> list[LogRow]:

@@ -1,4 +1,4 @@
-"""What an import found and did, in the shapes the log tab, Data issues and reports share."""
+"""Records of an import: problems, grades read, Import log rows and the reports built from them."""
 
 from __future__ import annotations
 
@@ -90,6 +90,8 @@ class LogRow:
                 self.target_cell, self.file, self.sheet, self.cell, self.note]
 
 
+REFRESH_HINT = "Refresh the summary (button, or 'pptracker refresh') to update the figures."
+
 LOG_HEADERS = ["Result", "Pupil", "UPN", "Column", "Was", "Value", "Tracker sheet", "Tracker cell",
                "Source file", "Source sheet", "Source cell", "Note"]
 
@@ -107,7 +109,7 @@ class SheetSummary:
 
 @dataclass
 class ImportReport:
-    """What an import of progress files did; ``summary()`` says it in a sentence or two."""
+    """The outcome of a progress-file import; ``summary()`` describes it in a few lines."""
 
     files_read: list[str] = field(default_factory=list)
     files_skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
@@ -137,8 +139,7 @@ class ImportReport:
         other = len(self.problems) - self.conflicts - len(self.files_skipped)
         if other > 0:
             lines.append(f"{plural(other, 'value')} could not be imported; see the Import log and Data issues tabs.")
-        if not self.saved:
-            lines.append("The workbook was not changed.")
+        lines.append(REFRESH_HINT if self.saved else "The workbook was not changed.")
         return "\n".join(lines)
 
     def issue_log(self) -> IssueLog:

@@ -12,11 +12,11 @@ from ..core.tables import display
 from .ctf import is_ctf, read_ctf
 from .log_tab import import_log_tab
 from .progress import ProgressCallback
-from .records import FILE_SKIPPED, FLAGGED, NOT_IMPORTED, LogRow, Problem, issue_log, plural
+from .records import FILE_SKIPPED, FLAGGED, NOT_IMPORTED, LogRow, Problem, REFRESH_HINT, issue_log, plural
 from .register_plan import Change, RegisterPlan, plan_register
 from .register_rows import PupilRecord, RegisterRow, read_record, rows_from_sheet
 from .sources import UnreadableFile, read_bytes, read_csv, read_workbook
-from .workbook import TrackerBook, open_book, save_import, set_values
+from .workbook import TrackerBook, open_book, save_import
 
 ADDED = "Added"
 UPDATED = "Updated"
@@ -25,7 +25,7 @@ MARKED_LEFT = "Marked as left"
 
 @dataclass
 class RegisterReport:
-    """What an import of an MIS register did; ``summary()`` says it in a few lines."""
+    """The outcome of an MIS register import; ``summary()`` describes it in a few lines."""
 
     file: str
     census_date: date | None = None
@@ -59,8 +59,7 @@ class RegisterReport:
         others = len(self.problems) - self.invalid_upns
         if others > 0:
             lines.append(f"{plural(others, 'other problem')}; see the Import log and Data issues tabs.")
-        if not self.saved:
-            lines.append("The workbook was not changed.")
+        lines.append(REFRESH_HINT if self.saved else "The workbook was not changed.")
         return "\n".join(lines)
 
     def issue_log(self) -> IssueLog:
@@ -148,7 +147,7 @@ def _read_rows(path: Path, label: str, census: date, report: RegisterReport) -> 
 
 
 def _write(tracker: TrackerBook, plan: RegisterPlan, report: RegisterReport) -> None:
-    """Apply the plan through table_writer and to the Pupils table as read."""
+    """Apply the plan through table_writer."""
     writer = tracker.writer
     table = tracker.tables[c.PUPILS_TABLE]
     updates = {(ch.row, ch.header): ch.new for ch in plan.changes}
@@ -160,18 +159,14 @@ def _write(tracker: TrackerBook, plan: RegisterPlan, report: RegisterReport) -> 
                                            f"{_shown(change.new)} was not written.", "Kept the formula."))
             continue
         report.changes.append(change)
-        set_values(table, change.row, {change.header: change.new})
 
     leavers = {(ch.row, ch.header): ch.new for ch in plan.left}
     writer.set_cells(c.PUPILS_TABLE, leavers)
-    for change in plan.left:
-        report.marked_left.append(change)
-        set_values(table, change.row, {change.header: change.new})
+    report.marked_left.extend(plan.left)
 
     if plan.added:
         indices = writer.append_rows(c.PUPILS_TABLE, [values for _, values in plan.added])
         for (record, values), index in zip(plan.added, indices):
-            set_values(table, index, values)
             name = " ".join(str(record.columns.get(k)) for k in ("Forename", "Surname") if record.columns.get(k))
             report.added.append((record.upn, name))
         plan.added = [(record, {**values, "_row": index}) for (record, values), index in zip(plan.added, indices)]

@@ -16,8 +16,8 @@ from .register_rows import MIS_COLUMNS, PupilRecord, flag, sen_code, year_group
 from .upn import is_valid_upn, upn_problem
 
 # A pupil missing from an export is marked as left only when the export
-# lists at least this share of the pupils on roll, so a partial export (one
-# class, one year group) never marks the rest of the school as leavers.
+# lists at least this share of the pupils on roll. A partial export (one
+# class, one year group) then never marks the rest of the school as leavers.
 WHOLE_SCHOOL_SHARE = 0.5
 
 
@@ -191,7 +191,7 @@ def _name(record: PupilRecord | None, table: RawTable, index: int, column: dict[
 
 
 def _same(field_name: str, old: object, new: object) -> bool:
-    """Return whether a Pupils cell already says what the export says, however it is typed."""
+    """Return whether a Pupils cell already matches the export's value, however it is typed."""
     if field_name == "Year":
         return year_group(old) == new
     if field_name in ("PP", "EAL"):

@@ -25,7 +25,7 @@ TOTAL_WORDS = frozenset({
 
 @dataclass
 class ProgressContext:
-    """What reading a progress sheet needs to know about the school."""
+    """The school's points, subjects, grade scale and register, for reading progress sheets."""
 
     vocabulary: Vocabulary
     roster: Roster

@@ -3,7 +3,7 @@
 Every reader returns the same shape, a `SourceFile` of `SourceSheet` grids
 whose row 0, column 0 is cell A1, so the importer can name the cell behind
 any value. A file that cannot be read raises `UnreadableFile` with a reason a
-coordinator can act on; the caller reports it and goes on with the others.
+coordinator can act on. The caller reports it and goes on with the others.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ _ZERO_FORMAT = re.compile(r"^0{2,}$")
 
 
 class UnreadableFile(Exception):
-    """A source file that cannot be read; the message says why and what to do."""
+    """A source file that cannot be read. The message gives the reason and the fix."""
 
 
 @dataclass
@@ -229,7 +229,7 @@ def _clean(value: object) -> object:
 def _is_encrypted(data: bytes) -> bool:
     try:
         return bool(msoffcrypto.OfficeFile(io.BytesIO(data)).is_encrypted())
-    except Exception:  # not an Office file msoffcrypto knows; calamine reports it below
+    except Exception:  # not an Office file that msoffcrypto recognises, so calamine reports it
         return False
 
 
@@ -238,7 +238,7 @@ def _ooxml_extras(data: bytes) -> dict[str, tuple[set[int], dict[tuple[int, int]
 
     python-calamine reads values only. Hidden rows (often pupils who left)
     and numbers shown with leading zeros by a format such as "000000" are in
-    the sheet XML, so this reads them there; any problem here only loses
+    the sheet XML, so this reads them there. Any problem here only loses
     these extras, never the values.
     """
     try:

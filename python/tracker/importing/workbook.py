@@ -1,11 +1,9 @@
 """The tracker workbook during an import: read once, edited through table_writer, saved once.
 
-Both imports end the same way. The cells they fill are applied to the
-tables as read, the refresh pipeline runs on the result so the Summary
-shows the new grades, the import's problems go at the top of Data issues,
-and the Import log is rewritten. All of it is one atomic save, and a save
-that would change nothing is not made, so the file stays byte for byte
-as it was.
+Both imports end the same way: the cells they fill, the import's problems
+at the top of Data issues and a rewritten Import log go into the workbook
+in one atomic save. A save that would change nothing is not made, so the
+file stays byte for byte as it was.
 """
 
 from __future__ import annotations
@@ -21,7 +19,8 @@ import python_calamine
 
 from .. import contract as c
 from ..core.issues import IssueLog
-from ..core.pipeline import INPUT_TABLES, conform, run
+from ..core.issues import ISSUE_COLUMNS
+from ..core.pipeline import INPUT_TABLES, conform
 from ..core.register import parse_pupils
 from ..core.settings import Settings, parse_settings
 from ..core.tables import RawTable
@@ -29,8 +28,8 @@ from ..errors import MissingTable
 from ..file_adapter import read_tables, tab_replacements
 from ..package import Package, check_writable
 from ..table_writer import TableWriter
-from ..tabs import LIST_HEADER_ROW, Tab, build_tabs
-from .records import LOG_HEADERS, PROBLEM_RESULTS
+from ..tabs import LIST_HEADER_ROW, Tab
+from .records import LOG_HEADERS, PROBLEM_RESULTS, plural
 
 
 @dataclass
@@ -74,57 +73,91 @@ def open_book(book: str | Path) -> TrackerBook:
     return TrackerBook(path, package, tables, settings, pupils, TableWriter(package))
 
 
-def set_values(table: RawTable, row: int, values: dict[str, object]) -> None:
-    """Put values into a table as read, so the refresh after an import sees them.
-
-    ``row`` is the 0-based body row; a row past the end extends the table.
-    """
-    while len(table.rows) <= row:
-        table.rows.append([None] * len(table.header))
-    line = table.rows[row]
-    line.extend([None] * (len(table.header) - len(line)))
-    for header, value in values.items():
-        line[table.header.index(header)] = value
-
-
 def save_import(book: TrackerBook, out: str | Path | None, issues: IssueLog, log_tab: Tab | None,
                 now: datetime) -> bool:
-    """Write the table edits, refreshed tabs and Import log in one save; return whether the file changed.
+    """Write the table edits, Data issues and Import log in one save; return whether the file changed.
 
-    Nothing is written when no table cell changes and every problem found
-    is already on the Import log, so importing the same files twice leaves
-    the workbook byte for byte as the first import left it.
+    The import's problems go at the top of Data issues, above the rows of
+    the last refresh (rows of an earlier import are replaced). The figures
+    on Summary wait for the next refresh, which also rebuilds Data issues
+    from the inputs alone. Nothing is written when no table cell changes
+    and every problem found is already on the Import log, so importing the
+    same files twice leaves the workbook byte for byte as the first import
+    left it.
     """
     target = Path(out) if out else book.path
     edits = book.writer.replacements()
-    log_parts = tab_replacements(book.package, [log_tab]) if log_tab and book.has_import_log else {}
-    if not edits and not _new_problems(book, log_tab):
+    existing = _read_sheets(book, (c.ISSUES_SHEET, c.IMPORT_LOG_SHEET))
+    if not edits and not _new_problems(existing.get(c.IMPORT_LOG_SHEET), log_tab):
         if target.resolve() != book.path.resolve():
             shutil.copyfile(book.path, target)
         return False
 
-    result = run(book.tables, now)
-    if len(issues):
-        result.issues = pd.concat([issues.to_frame(), result.issues], ignore_index=True)
-    owned = tab_replacements(book.package, build_tabs(result))
-    book.package.save(target, {**edits, **owned, **log_parts})
+    tabs = [_issues_tab(existing.get(c.ISSUES_SHEET), issues, now)]
+    if log_tab is not None and book.has_import_log:
+        tabs.append(log_tab)
+    book.package.save(target, {**edits, **tab_replacements(book.package, tabs)})
     return True
 
 
-def _new_problems(book: TrackerBook, log_tab: Tab | None) -> bool:
-    """Return whether the new Import log has a problem row that the workbook's log lacks."""
-    if log_tab is None or not book.has_import_log:
-        return False
-    first = LIST_HEADER_ROW + 1
-    wanted = {_row_key(row) for row in log_tab.cells[first:] if row and row[0] in PROBLEM_RESULTS}
-    if not wanted:
-        return False
+def _read_sheets(book: TrackerBook, names: tuple[str, ...]) -> dict[str, list[list[object]]]:
+    """Return the cells of some sheets of the workbook as saved, read with python-calamine."""
     try:
         reader = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(book.path.read_bytes()))
-        existing = reader.get_sheet_by_name(c.IMPORT_LOG_SHEET).to_python(skip_empty_area=False)
-    except Exception:  # an unreadable old log is simply replaced
+    except Exception:  # open_book has read this file already; a failure here only loses old rows
+        return {}
+    grids = {}
+    for name in names:
+        if name in reader.sheet_names:
+            grids[name] = reader.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    return grids
+
+
+def _issues_tab(old: list[list[object]] | None, issues: IssueLog, now: datetime) -> Tab:
+    """Return Data issues with the import's problems above the last refresh's rows.
+
+    Rows whose sheet is a source file ("[file]sheet") came from an earlier
+    import and are dropped, so repeated imports do not pile up.
+    """
+    first = LIST_HEADER_ROW + 1
+    refresh_rows = []
+    for row in (old or [])[first:]:
+        values = [None if v == "" else v for v in list(row)[:len(ISSUE_COLUMNS)]]
+        values += [None] * (len(ISSUE_COLUMNS) - len(values))
+        if values[0] is None or str(values[0]).startswith("["):
+            continue
+        refresh_rows.append(values)
+    title = old[0][0] if old and old[0] and old[0][0] else "Data issues"
+    rows = [[i.sheet, i.cell, i.value, i.problem, i.action] for i in issues.items] + refresh_rows
+
+    tab = Tab(c.ISSUES_SHEET)
+    tab.put(0, 0, title, "title")
+    tab.put(1, 0, f"{plural(len(issues), 'problem')} from the import of {now:%d/%m/%Y %H:%M}, then "
+                  f"{plural(len(refresh_rows), 'row')} from the last refresh. Refresh to check the whole workbook again.",
+            "subtitle")
+    tab.put_row(LIST_HEADER_ROW, 0, ISSUE_COLUMNS)
+    tab.row_heights[LIST_HEADER_ROW] = 45
+    tab.style(LIST_HEADER_ROW, 0, LIST_HEADER_ROW, len(ISSUE_COLUMNS) - 1, "header")
+    if not rows:
+        tab.put(first, 0, "No data issues found.", "note")
+        return tab
+    for offset, values in enumerate(rows):
+        tab.put_row(first + offset, 0, values)
+    tab.style(first, 0, first + len(rows) - 1, len(ISSUE_COLUMNS) - 1, "text")
+    return tab
+
+
+def _new_problems(old_log: list[list[object]] | None, log_tab: Tab | None) -> bool:
+    """Return whether the new Import log has a problem row that the workbook's log lacks."""
+    if log_tab is None:
+        return False
+    first = LIST_HEADER_ROW + 1
+    new_rows = {_row_key(row) for row in log_tab.cells[first:] if row and row[0] in PROBLEM_RESULTS}
+    if not new_rows:
+        return False
+    if old_log is None:
         return True
-    return not wanted <= {_row_key(row) for row in existing[first:]}
+    return not new_rows <= {_row_key(row) for row in old_log[first:]}
 
 
 def _row_key(row: list[object]) -> tuple[str, ...]:
