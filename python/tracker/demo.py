@@ -41,7 +41,16 @@ PROVISIONS = [
     ("Breakfast club place", "Attendance", "Wider strategies", 190, "Y"),
     ("Educational visits subsidy", "Enrichment", "Wider strategies", 120, "N"),
 ]
-YEAR_LETTERS = ("A", "B", "C", "D")
+
+
+def form_letters(index: int) -> str:
+    """Return A, B, ... Z, AA, AB ... for a form's position in its year."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
 
 
 def _upn(rng: random.Random, serial: int) -> str:
@@ -70,7 +79,7 @@ def make_school(pupils: int = 420, pp_share: float = 0.25, seed: int = 1) -> Sch
 
     for serial in range(pupils):
         year = c.YEARS[serial * 7 // pupils]
-        form = YEAR_LETTERS[rng.randrange(forms)] if forms > 1 else "A"
+        form = form_letters(rng.randrange(forms))
         klass = f"{year}{form}"
         pp = rng.random() < pp_share
         category = rng.choices(["FSM/Ever 6", "LAC", "PLAC", "Service"], [90, 3, 3, 4])[0] if pp else None
