@@ -21,6 +21,7 @@ from xlwings_remote import book_json, remote_book
 from tracker import buttons, excel_adapter, vba
 from tracker import contract as c
 from tracker.build import SchoolData, build_workbook
+from tracker.errors import TrackerError
 from tracker.demo import make_school
 from tracker.refresh import refresh_file
 from conftest import REFRESH_TIME, pupil_row
@@ -223,3 +224,23 @@ def test_set_up_class_sheets_adds_no_file_when_nothing_to_do(tmp_path, monkeypat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.xlsm"]
     assert "already match the register: nothing changed" in only_alert(book)
     assert "empty (class sheets)" not in only_alert(book)
+
+
+def test_local_path_maps_onedrive_address(tmp_path, monkeypatch):
+    synced = tmp_path / "OneDrive" / "Pupil Premium" / AWKWARD_NAME
+    synced.parent.mkdir(parents=True)
+    synced.write_bytes(b"")
+    monkeypatch.setenv("OneDrive", str(tmp_path / "OneDrive"))
+
+    class SyncedBook:
+        fullname = f"https://d.docs.live.net/1a2b3c4d5e6f/Pupil Premium/{AWKWARD_NAME}"
+
+    assert buttons.local_path(SyncedBook()) == synced
+
+
+def test_local_path_rejects_sharepoint_address():
+    class WebBook:
+        fullname = "https://contoso.sharepoint.com/sites/staff/Shared Documents/pptracker.xlsm"
+
+    with pytest.raises(TrackerError, match="needs the workbook saved in a folder on this computer"):
+        buttons.local_path(WebBook())

@@ -297,8 +297,8 @@ class Builder:
         sheet.write_blank(top, 2, None, self.formats["section"])
         for index, spec in enumerate(BUTTONS):
             row = top + 2 + 3 * index
-            sheet.insert_button(row, 1, {"macro": spec.macro, "caption": spec.caption, "width": 200,
-                                         "height": 38, "x_offset": 2, "y_offset": 2,
+            sheet.insert_button(row, 1, {"macro": spec.macro, "caption": spec.caption, "width": 210,
+                                         "height": 40, "x_offset": 2, "y_offset": 0,
                                          "description": spec.purpose})
             sheet.write(row, 2, spec.purpose, self.formats["text"])
 
@@ -313,8 +313,9 @@ class Builder:
                                     f'"Not yet: click Refresh summary")&T(NOW())',
                             self.formats["text"], "Not yet: click Refresh summary")
         issues_first = LIST_HEADER_ROW + 2
+        count_format = self.book.add_format({"font_name": "Calibri", **STYLES["text"], "align": "left"})
         sheet.write_formula(row + 1, 2, f"=COUNTA('{c.ISSUES_SHEET}'!$D${issues_first}:$D$100000)+0*NOW()",
-                            self.formats["text"], 0)
+                            count_format, 0)
         notes = [
             "The buttons need Python and pptracker on this computer: see 'Use it in Excel' in the README. "
             "Without them, close the workbook and run 'pptracker refresh' on it.",
@@ -323,6 +324,9 @@ class Builder:
         ]
         for offset, text in enumerate(notes, start=3):
             sheet.write(row + offset, 1, text, self.formats["note"])
+        sheet.set_landscape()
+        sheet.set_paper(9)  # A4
+        sheet.fit_to_pages(1, 1)
 
     def write_summary(self, subject_rows: int, point_rows: int) -> None:
         sheet = self.summary

@@ -85,7 +85,7 @@ def run_button(caption: str, action, book=None) -> None:
         log = log_unexpected(book, caption, error)
         message = (f"An unexpected error stopped it ({type(error).__name__}: {error}). "
                    f"The details are in {log}: send that file to whoever supports pptracker at your school. "
-                   "The workbook has not been saved, so closing it without saving undoes any part-done changes.")
+                   "If the tabs look half done, close the workbook without saving and open it again.")
         _report(book, caption, message)
     finally:
         excel.set_status(book, None)
@@ -111,11 +111,11 @@ def _report(book, caption: str, problem: str, sheet: str = "", cell: str = "") -
     where = ""
     if sheet:
         where = f" (sheet '{sheet}'" + (f", cell {cell})" if cell else ")")
-    action = "Nothing else was changed by this click. Fix the problem and click the button again."
+    action = f"{caption} stopped here. Fix the problem and click the button again."
     try:
         excel.write_tab(book, excel.failure_tab(caption, problem, action, sheet, cell))
-    except Exception:  # the message box below still tells the user
-        pass
+    except Exception as error:  # the message box below still tells the user
+        log_unexpected(book, f"{caption}: writing the problem to Data issues", error)
     excel.alert(book, f"{caption} did not finish{where}.\n\n{problem}")
 
 

@@ -1,7 +1,7 @@
 """The xlwings adapter: read input tables from open Excel and write the owned tabs.
 
-Each input table is read in one range read and each owned tab is written
-in one range write, plus one call per styled range and property, so the
+Each Excel table is read in one range read. Each owned tab is written in
+one range write, plus one call per styled rectangle and property. So the
 number of calls into Excel stays the same however many pupils there are.
 The functions take an ``xlwings.Book`` and work on every xlwings engine
 that can write: Excel on Windows and macOS, and the remote engine the tests
@@ -42,7 +42,7 @@ PLAIN = {"num_format": "General", "bold": False, "italic": False, "font_size": 1
 
 @dataclass(frozen=True)
 class Protection:
-    """What a protected tab still lets staff do, in Excel's Protect arguments."""
+    """Actions a protected tab still allows, named after Excel's Protect arguments."""
 
     sorting: bool = False
     filtering: bool = False
@@ -83,7 +83,9 @@ def read_tables(book) -> dict[str, RawTable]:
             values = whole.options(ndim=2, err_to_str=True).value
             header_rows = 1 if table.show_headers else 0
             total_rows = 1 if table.show_totals else 0
-            header = [("" if h is None else str(h)) for h in values[0]] if header_rows else []
+            header = []
+            if header_rows:
+                header = ["" if h is None else str(h) for h in values[0]]
             body = values[header_rows:len(values) - total_rows]
             raw = RawTable(
                 name=table.name,
@@ -104,7 +106,7 @@ def read_tables(book) -> dict[str, RawTable]:
 def _merged_ranges(table) -> list[str]:
     """Return the merged ranges that cross a table's body, in A1 form.
 
-    One call asks whether the body holds any merged cell; only then are its
+    One call checks whether the body contains a merged cell; only then are its
     columns and cells visited, so a table without merges costs one call.
     """
     body = table.data_body_range
@@ -242,7 +244,7 @@ def _protection(sheet) -> Protection | None:
 
 
 def _set_protection(sheet, protection: Protection | None) -> None:
-    """Protect the sheet without a password as ``protection`` says, or unprotect it for None."""
+    """Protect the sheet without a password with the allowances in ``protection``, or unprotect it for None."""
     module = _engine_module(sheet)
     api = sheet.api
     if module.endswith("_xlwindows"):
@@ -360,7 +362,7 @@ def workbook_xlwings_version(book) -> str | None:
 
 def failure_tab(caption: str, problem: str, action: str, sheet: str = "", cell: str = "",
                 when: datetime | None = None) -> Tab:
-    """Return a Data issues tab with one row that says why a button stopped."""
+    """Return a Data issues tab with one row that explains why a button stopped."""
     when = when or now()
     tab = Tab(c.ISSUES_SHEET)
     tab.put(0, 0, "Data issues", "title")
