@@ -255,3 +255,23 @@ def test_cli_rejects_iso_census_date(folder, tmp_path, capsys):
               "--census-date", "2026-01-15"])
     assert exit_info.value.code == 2
     assert "type it as dd/mm/yyyy" in capsys.readouterr().err
+
+
+def test_category_cleared_when_no_longer_pp(folder, tmp_path):
+    # A first import makes Zoë FSM; a later export without FSM clears PP and its category.
+    book = tmp_path / "t.xlsm"
+    shutil.copyfile(folder / "tracker.xlsm", book)
+    import_register(book, folder / "register.csv", now=NOW)
+    zoe = fx.child(3)
+    source = tmp_path / "later.csv"
+    rows = [",".join(fx.REGISTER_HEADERS)]
+    for row in fx.register_rows():
+        if row["UPN"] == zoe.upn:
+            row = {**row, "FSM Eligible": "N", "Ever 6 FSM": "N", "Pupil Premium Indicator": "N"}
+        rows.append(",".join(str(row[h] or "") for h in fx.REGISTER_HEADERS))
+    source.write_text("\n".join(rows), encoding="utf-8")
+    report = import_register(book, source, now=NOW)
+    after = pupils(book)[zoe.upn]
+    assert after["PP"] == "N"
+    assert after["PP category"] is None
+    assert (zoe.upn, "PP category") in {(ch.upn, ch.header) for ch in report.changes}

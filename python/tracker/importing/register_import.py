@@ -47,7 +47,8 @@ class RegisterReport:
             lines.append(f"Ever 6 FSM worked out at the census date {self.census_date:%d/%m/%Y}.")
         for change in self.changes[:20]:
             before = "(blank)" if change.old is None else _shown(change.old)
-            lines.append(f"  {change.name} ({change.upn}): {change.header} {before} -> {_shown(change.new)}")
+            after = "(blank)" if change.new is None else _shown(change.new)
+            lines.append(f"  {change.name} ({change.upn}): {change.header} {before} -> {after}")
         if len(self.changes) > 20:
             lines.append(f"  ... and {len(self.changes) - 20} more on the Import log.")
         if self.hidden_rows:
@@ -150,13 +151,16 @@ def _write(tracker: TrackerBook, plan: RegisterPlan, report: RegisterReport) -> 
     """Apply the plan through table_writer."""
     writer = tracker.writer
     table = tracker.tables[c.PUPILS_TABLE]
-    updates = {(ch.row, ch.header): ch.new for ch in plan.changes}
-    blocked = {(k.row_index, k.header) for k in writer.set_cells(c.PUPILS_TABLE, updates, overwrite=True)}
+    updates = {(ch.row, ch.header): ch.new for ch in plan.changes if ch.new is not None}
+    clears = [(ch.row, ch.header) for ch in plan.changes if ch.new is None]
+    conflicts = writer.set_cells(c.PUPILS_TABLE, updates, overwrite=True) + writer.clear_cells(c.PUPILS_TABLE, clears)
+    blocked = {(k.row_index, k.header) for k in conflicts}
     for change in plan.changes:
         if (change.row, change.header) in blocked:
+            new = "(blank)" if change.new is None else _shown(change.new)
             report.problems.append(Problem("", table.sheet, table.cell(change.row, change.header),
-                                           _shown(change.old), f"This cell holds a formula, so the new value "
-                                           f"{_shown(change.new)} was not written.", "Kept the formula."))
+                                           _shown(change.old), f"This cell contains a formula, so the new value "
+                                           f"{new} was not written.", "Kept the formula."))
             continue
         report.changes.append(change)
 

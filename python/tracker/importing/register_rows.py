@@ -243,11 +243,11 @@ def _read_premium(values: dict[str, object], columns: dict[str, object], report)
         category = c.SERVICE_CATEGORY
     else:
         category = None
-    columns["PP"] = "Y" if any(flags.values()) else "N"
-    # NOTE: a category is set but never cleared, because table_writer can
-    # only fill or overwrite cells; a pupil who stops being PP keeps the old
-    # category and the refresh reports it on Data issues.
-    if category is not None:
+    pp = any(flags.values())
+    columns["PP"] = "Y" if pp else "N"
+    # A pupil who is no longer PP loses the category (None clears the cell).
+    # One flagged only by the PP indicator keeps the category staff chose.
+    if category is not None or not pp:
         columns["PP category"] = category
 
 
