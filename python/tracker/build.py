@@ -123,6 +123,7 @@ class Builder:
         self.write_settings()
         self.write_input(self.pupils, c.PUPILS_SHEET, c.PUPILS_TABLE, c.PUPILS_COLUMNS, self.data.pupils,
                          "The register: one row per pupil. PP, SEN and EAL use the dropdowns.")
+        self.highlight_pp_rows(self.pupils, len(self.data.pupils))
         self.write_input(self.support, c.SUPPORT_SHEET, c.SUPPORT_TABLE, c.SUPPORT_COLUMNS, self.data.support,
                          "Support given to pupils: one row per pupil and provision.")
         self.write_input(self.log, c.LOG_SHEET, c.LOG_TABLE, c.LOG_COLUMNS, self.data.log,
@@ -251,6 +252,17 @@ class Builder:
         sheet.write(1, 0, note, self.formats["note"])
         self._table(sheet, 2, 0, table, columns, rows)
         sheet.freeze_panes(3, 0)
+
+    def highlight_pp_rows(self, sheet, rows: int) -> None:
+        """Shade each register row whose PP column is Y, down to the last validated row."""
+        first = 3  # 0-based row below the Pupils table's header
+        last = first + max(rows, VALIDATED_ROWS) - 1
+        pp_col = xl_col_to_name([col.header for col in c.PUPILS_COLUMNS].index("PP"))
+        sheet.conditional_format(first, 0, last, len(c.PUPILS_COLUMNS) - 1, {
+            "type": "formula",
+            "criteria": f'=${pp_col}{first + 1}="Y"',
+            "format": self.book.add_format({"bg_color": PP_FILL}),
+        })
 
     def write_class(self, sheet, klass: ClassSheet, points: list[str], subjects: list[str]) -> None:
         headers = class_headers(points, subjects)
