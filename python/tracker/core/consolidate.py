@@ -45,6 +45,10 @@ def consolidate(
     placed: dict[str, str] = {}
     grade_rows: list[list[object]] = []
     wellbeing_rows: list[list[object]] = []
+    # A school types the same few grades thousands of times, so each typed value is parsed once.
+    # The type is part of the key because True == 1 == 1.0 in a dict.
+    grade_of: dict[tuple[type, object], object] = {}
+    colour_of: dict[tuple[type, object], str | None] = {}
 
     for table in class_tables:
         sheet = table.sheet
@@ -56,10 +60,12 @@ def consolidate(
                        "Left the whole sheet out of the figures. Run Set up class sheets again.")
             continue
 
-        for _, row in table.frame().iterrows():
-            index = row["_row"]
-            upn = row[upn_header]
-            has_grades = any(row.iloc[position] is not None for position, _, _ in columns)
+        upn_position = table.header.index(upn_header)
+        # Plain tuples, not Series rows: indexing a Series per cell cost seconds per school.
+        for row in table.frame().itertuples(index=False, name=None):
+            index = row[-1]
+            upn = row[upn_position]
+            has_grades = any(row[position] is not None for position, _, _ in columns)
             if upn is None:
                 if has_grades:
                     issues.add(sheet, table.cell(index, upn_header), None,
@@ -86,20 +92,25 @@ def consolidate(
             placed[upn] = sheet
 
             for position, point, subject in columns:
-                value = row.iloc[position]
+                value = row[position]
                 if value is None:
                     continue
-                header = table.header[position]
-                cell = table.cell(index, header)
+                cell = cell_name(table.first_row + index, table.first_col + position)
                 if subject == c.WELLBEING:
-                    colour = next((w for w in c.WELLBEING_VALUES if fold(w) == fold(value)), None)
+                    key = (type(value), value)
+                    if key not in colour_of:
+                        colour_of[key] = next((w for w in c.WELLBEING_VALUES if fold(w) == fold(value)), None)
+                    colour = colour_of[key]
                     if colour is None:
                         issues.add(sheet, cell, display(value),
                                    "Wellbeing must be Green, Amber or Red.", "Ignored it.")
                         continue
                     wellbeing_rows.append([upn, point, colour, sheet, cell])
                     continue
-                grade = settings.scale.parse(value)
+                key = (type(value), value)
+                if key not in grade_of:
+                    grade_of[key] = settings.scale.parse(value)
+                grade = grade_of[key]
                 if grade is None:
                     hint = settings.scale.suggestion(value)
                     fix = f" Did you mean {hint}?" if hint else " Pick a grade from the dropdown."

@@ -59,50 +59,54 @@ def not_on_track(
     ) if not contacts.empty else set()
     red = set(wellbeing[(wellbeing["point"] == point) & (wellbeing["wellbeing"] == "Red")]["upn"])
 
+    # Group rows by pupil in one pass each: filtering a DataFrame per pupil
+    # made this list take seconds for a school of 630.
     rows = []
     behind = now[~now["on_track"].astype(bool)]
     order = {subject: i for i, subject in enumerate(settings.subjects)}
-    by_pupil = pupils.set_index("upn")
-    for upn, pupil_grades in behind.groupby("upn", sort=False):
-        pupil = by_pupil.loc[upn]
-        if pupil["left"]:
+    by_pupil = {pupil.upn: pupil for pupil in pupils.itertuples(index=False)}
+    behind_by_pupil = _group_by_upn(behind)
+    active_by_pupil = _group_by_upn(active)
+    for upn, pupil_grades in behind_by_pupil.items():
+        pupil = by_pupil[upn]
+        if pupil.left:
             continue
-        pupil_grades = pupil_grades.sort_values("subject", key=lambda s: s.map(order))
-        subjects = [f"{g.subject} ({g.grade})" for g in pupil_grades.itertuples()]
+        pupil_grades = sorted(pupil_grades, key=lambda g: order.get(g.subject, len(order)))
+        subjects = [f"{g.subject} ({g.grade})" for g in pupil_grades]
         previous_grades, dropped = [], False
-        for g in pupil_grades.itertuples():
+        for g in pupil_grades:
             earlier = before_by_key.get((upn, g.subject))
             if earlier is not None:
                 previous_grades.append(f"{g.subject}: {earlier.grade}")
                 dropped = dropped or earlier.rank > g.rank
-        mine = active[active["upn"] == upn] if not active.empty else active
+        mine = active_by_pupil.get(upn, [])
         in_place = []
-        for g in pupil_grades.itertuples():
-            names = [r.provision for r in mine.itertuples() if _covers(r.area, g.subject)]
+        for g in pupil_grades:
+            names = [r.provision for r in mine if _covers(r.area, g.subject)]
             if names:
                 in_place.append(f"{g.subject}: {', '.join(dict.fromkeys(names))}")
         low_attendance = (
-            pupil["attendance"] is not None and not pd.isna(pupil["attendance"])
-            and pupil["attendance"] < settings.attendance_threshold
+            pupil.attendance is not None and not pd.isna(pupil.attendance)
+            and pupil.attendance < settings.attendance_threshold
         )
         rows.append({
-            "Pupil": pupil["name"],
+            "Pupil": pupil.name,
             "UPN": upn,
-            "Class": pupil["class_name"],
-            "Year": pupil["year"],
-            "PP": "PP" if pupil["disadvantaged"] else "",
-            "SEN": pupil["sen"] if pupil["sen"] != "N" else "",
+            "Class": pupil.class_name,
+            "Year": pupil.year,
+            "PP": "PP" if pupil.disadvantaged else "",
+            "SEN": pupil.sen if pupil.sen != "N" else "",
             "Not on track in": ", ".join(subjects),
             "Previous grades": ", ".join(previous_grades),
             "Support in place": "; ".join(in_place),
             "Dropped since last point": "Yes" if dropped else "",
             "No support in place": "Yes" if len(in_place) < len(subjects) else "",
-            "SEN flag": "Yes" if pupil["sen"] != "N" else "",
+            "SEN flag": "Yes" if pupil.sen != "N" else "",
             "Attendance below threshold": "Yes" if low_attendance else "",
             "No parent contact this term": "" if upn in contacted else "Yes",
             "Wellbeing red": "Yes" if upn in red else "",
-            "_pp": bool(pupil["disadvantaged"]),
-            "_year": c.YEARS.index(pupil["year"]),
+            "_pp": bool(pupil.disadvantaged),
+            "_year": c.YEARS.index(pupil.year),
         })
     frame = pd.DataFrame(rows, columns=NOT_ON_TRACK_COLUMNS + ["_pp", "_year"])
     frame = frame.sort_values(["_pp", "_year", "Class", "Pupil"], ascending=[False, True, True, True],
@@ -135,7 +139,9 @@ def pp_pupils(
     current_index = point_order[settings.current_point]
     graded = grades[grades["point"].map(point_order) <= current_index]
     graded = graded.assign(order=graded["point"].map(point_order)).sort_values("order")
-    history = {key: list(group.itertuples()) for key, group in graded.groupby(["upn", "subject"])}
+    history: dict[tuple[str, str], list] = {}
+    for row in graded.itertuples(index=False):
+        history.setdefault((row.upn, row.subject), []).append(row)
     latest_wellbeing = {}
     ordered = wellbeing.assign(order=wellbeing["point"].map(point_order)).sort_values("order")
     for row in ordered.itertuples():
@@ -144,10 +150,11 @@ def pp_pupils(
     contacts = log[log["kind"] == "Parent contact"] if not log.empty else log
     last_contact = contacts.groupby("upn")["date"].max().to_dict() if not contacts.empty else {}
 
+    support_by_pupil = _group_by_upn(support)
     rows = []
     for pupil in on_roll.itertuples():
-        mine = support[support["upn"] == pupil.upn] if not support.empty else support
-        costs = [cost for cost in mine["cost"] if cost is not None and not pd.isna(cost)] if not mine.empty else []
+        mine = support_by_pupil.get(pupil.upn, [])
+        costs = [r.cost for r in mine if r.cost is not None and not pd.isna(r.cost)]
         row = {
             "Pupil": pupil.name,
             "UPN": pupil.upn,
@@ -171,6 +178,14 @@ def pp_pupils(
     frame = pd.DataFrame(rows, columns=columns)
     frame = frame.assign(_year=frame["Year"].map(c.YEARS.index))
     return frame.sort_values(["_year", "Class", "Pupil"], kind="stable").drop(columns="_year").reset_index(drop=True)
+
+
+def _group_by_upn(frame: pd.DataFrame) -> dict[str, list]:
+    """Return the rows of a frame as named tuples, grouped by UPN in order of first appearance."""
+    groups: dict[str, list] = {}
+    for row in frame.itertuples(index=False):
+        groups.setdefault(row.upn, []).append(row)
+    return groups
 
 
 def _trend(entries: list) -> str | None:
