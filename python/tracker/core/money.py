@@ -656,11 +656,13 @@ def _action_list(disadvantaged: pd.DataFrame, grades: pd.DataFrame, support: pd.
     now = grades[(grades["point"] == settings.current_point) & ~grades["on_track"].astype(bool)]
     behind = {upn: list(group["subject"]) for upn, group in now.groupby("upn")}
     order = {subject: i for i, subject in enumerate(settings.subjects)}
+    # Grouped once: filtering the support list per pupil grew with the square of the pupils.
+    support_by_pupil = dict(tuple(support.groupby("upn", sort=False))) if not support.empty else {}
     rows = []
     for pupil in disadvantaged.itertuples():
         if pupil.upn not in behind:
             continue
-        mine = support[support["upn"] == pupil.upn] if not support.empty else support
+        mine = support_by_pupil.get(pupil.upn, support.iloc[0:0])
         current = mine[mine["end"].map(lambda d: d is None or d >= today)] if not mine.empty else mine
         if not current.empty and current["pp_funded"].any():
             continue
