@@ -1,8 +1,8 @@
 """The Excel button handlers, run on xlwings' remote engine.
 
 Each handler gets a remote-engine book built from a real workbook file and
-returns nothing; what it did is the list of actions the engine recorded
-(values written, message boxes, saves).
+returns nothing. What it did is the list of actions the engine recorded:
+values written, message boxes and saves.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def test_runpython_commands_run_on_remote_book(demo_payload):
             assert c.SUMMARY_SHEET in written_sheets(book, demo_payload)
         else:
             # The remote book has no file on this computer, which the class
-            # sheets button needs; it says so instead of failing.
+            # sheets button needs, so it shows that message instead of failing.
             assert "needs the workbook saved in a folder on this computer" in only_alert(book)
 
 
@@ -213,7 +213,7 @@ def test_set_up_class_sheets_opens_copy(tmp_path, monkeypatch):
         assert "xl/vbaProject.bin" in archive.namelist()
 
 
-def test_set_up_class_sheets_adds_no_file_when_nothing_to_do(tmp_path, monkeypatch):
+def test_set_up_unchanged_adds_no_file(tmp_path, monkeypatch):
     path = build_workbook(tmp_path / "empty.xlsm")
     monkeypatch.setattr(buttons, "open_workbook", lambda app, target: pytest.fail("nothing should open"))
     payload = book_json(path)

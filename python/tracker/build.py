@@ -25,8 +25,8 @@ from . import money_tabs as mt
 BUILD_DATE = datetime(2026, 1, 1)
 # Input columns that hold dates, shown as dd/mm/yyyy.
 DATE_HEADERS = {"Start", "End", "Date", "Left"}
-# The Summary cell whose text says when the last refresh ran; the Start
-# sheet reads the time out of it.
+# The Summary cell whose text gives the time of the last refresh. The
+# Start sheet reads the time out of it.
 STATUS_SOURCE = f"'{c.SUMMARY_SHEET}'!$A$2"
 # Formatted, validated rows below each input table, so dropdowns work as
 # staff add rows past the end of the table.

@@ -3,7 +3,7 @@
 Each macro in vba/Buttons.bas makes one fixed call,
 ``RunPython "import tracker.buttons; tracker.buttons.<function>()"``.
 Importing this module loads only the standard library, so Python starts
-quickly after a click; xlwings, pandas and the pipeline load inside the
+quickly after a click. xlwings, pandas and the pipeline load inside the
 handler that needs them.
 
 To add a button, write its handler below under ``@button(...)``, add a
@@ -114,7 +114,7 @@ def _report(book, caption: str, problem: str, sheet: str = "", cell: str = "") -
     action = f"{caption} stopped here. Fix the problem and click the button again."
     try:
         excel.write_tab(book, excel.failure_tab(caption, problem, action, sheet, cell))
-    except Exception as error:  # the message box below still tells the user
+    except Exception as error:  # the message box below still reaches the user
         log_unexpected(book, f"{caption}: writing the problem to Data issues", error)
     excel.alert(book, f"{caption} did not finish{where}.\n\n{problem}")
 
@@ -168,7 +168,7 @@ def set_up_class_sheets(book) -> None:
 
     Setting up class sheets works on the file (tracker.classes), and Excel
     on Windows keeps an open workbook's file locked, so the changes cannot
-    go into the open file. The copy holds everything typed up to the click.
+    go into the open file. The copy contains everything typed up to the click.
     When nothing needs to change, the copy is deleted and no file is added.
     """
     import shutil

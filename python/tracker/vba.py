@@ -19,7 +19,7 @@ from pathlib import Path
 
 BUTTONS_MODULE = "Buttons"
 XLWINGS_MODULE = "xlwings"
-# xlwings.bas declares this class only under "#If Mac", and `xlwings release`
+# xlwings.bas uses this class only under "#If Mac", and `xlwings release`
 # ships it beside the module, so the workbook carries it for Mac users.
 DICTIONARY_CLASS = "Dictionary"
 
@@ -31,8 +31,8 @@ XLWINGS_CONF_SHEET = "xlwings.conf"
 XLWINGS_SETTINGS = (
     # "python" on the PATH; set a full path here if Python is elsewhere.
     ("Interpreter_Win", "python"),
-    # Blank means "python", which Excel for Mac rarely finds: README says
-    # how to put the full path here.
+    # Blank means "python". On a Mac that name may not reach the Python that
+    # has pptracker, so the README explains how to put the full path here.
     ("Interpreter_Mac", ""),
     ("PYTHONPATH", ""),
     # The package is installed, so nothing beside the workbook is needed on
