@@ -262,3 +262,29 @@ def test_style_blocks_cover_same_cells(demo_book):
         assert cell_styles(blocks) == cell_styles(tab.styles), tab.name
         assert cells == len(cell_styles(blocks)), f"{tab.name}: blocks overlap"
         assert len(blocks) <= len(tab.styles), tab.name
+
+
+def chart_refs(chart_xml: bytes) -> list[list[str]]:
+    """Return each series' references (name, categories, values) from a chart part."""
+    series = re.findall(rb"<c:ser>.*?</c:ser>", chart_xml, flags=re.S)
+    return [[ref.decode() for ref in re.findall(rb"<c:f>([^<]+)</c:f>", one)] for one in series]
+
+
+def test_series_formulas_fit_like_file_charts(tmp_path, demo_book):
+    from tracker.core.pipeline import run
+    from tracker.file_adapter import _chart_parts
+
+    built = build_workbook(tmp_path / "built.xlsm", make_school())
+    before, after = Package.open(built), Package.open(demo_book)
+    sheets = before.sheet_parts()
+    fitted = 0
+    for tab in build_tabs(run(read_file_tables(after), REFRESHED_AT)):
+        lengths = {row + 1: count for row, count in tab.chart_rows.items()}
+        for chart in _chart_parts(before, sheets[tab.name]):
+            pairs = zip(chart_refs(before.parts[chart]), chart_refs(after.parts[chart]), strict=True)
+            for built_refs, filed_refs in pairs:
+                formula = "=SERIES(" + ",".join(built_refs) + ",1)"
+                expected = "=SERIES(" + ",".join(filed_refs) + ",1)"
+                assert excel_adapter.fit_series_formula(formula, lengths) == expected, f"{tab.name} {chart}"
+                fitted += built_refs != filed_refs
+    assert fitted > 0, "no chart range changed, so nothing fitted was compared"

@@ -11,6 +11,7 @@ handled per engine below.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Callable
@@ -23,8 +24,7 @@ from .core.tables import RawTable, cell_name
 from .errors import TrackerError
 from .styles import STYLES
 from .vba import VERSION_CELL, XLWINGS_CONF_SHEET
-from .tabs import LIST_HEADER_ROW, SUBJECT_CHART_FIRST_ROW, TREND_CHART_FIRST_ROW, CHART_DATA_COLUMN, Tab, \
-    build_tabs, excel_value
+from .tabs import LIST_HEADER_ROW, SUBJECT_CHART_FIRST_ROW, TREND_CHART_FIRST_ROW, Tab, build_tabs, excel_value
 
 # One read covers the settings and the version the builder records in E1.
 CONF_READ_RANGE = "A1:E12"
@@ -263,19 +263,41 @@ def _set_protection(sheet, protection: Protection | None) -> None:
                         allow_formatting_columns=protection.formatting_columns)
 
 
+_SERIES_RANGE = re.compile(r"(\$[A-Z]{1,3}\$)(\d+)(:\$[A-Z]{1,3}\$)(\d+)")
+
+
+def fit_series_formula(formula: str, lengths: dict[int, int]) -> str:
+    """Return a chart series formula with each range that starts on a listed row fitted to its length.
+
+    ``lengths`` maps a 1-based sheet row to the number of rows now filled
+    from it, as the file adapter fits the same ranges in the chart XML.
+    Single-cell references, such as the series name, are left alone.
+    """
+
+    def fit(match: re.Match) -> str:
+        first = int(match.group(2))
+        if first not in lengths:
+            return match.group(0)
+        last = first + max(lengths[first], 1) - 1
+        return f"{match.group(1)}{first}{match.group(3)}{last}"
+
+    return _SERIES_RANGE.sub(fit, formula)
+
+
 def _fit_charts(sheet, tab: Tab) -> None:
-    """Point the Summary's two charts at the subject and trend figures just written."""
-    if not tab.chart_ranges:
+    """Fit the ranges of the tab's charts to the rows just written, as the file adapter does."""
+    rows = tab.chart_rows or {}
+    if not rows and tab.chart_ranges:
+        rows = {SUBJECT_CHART_FIRST_ROW: tab.chart_ranges["subjects"],
+                TREND_CHART_FIRST_ROW: tab.chart_ranges["points"]}
+    if not rows or not _engine_module(sheet).endswith("_xlwindows"):
+        # NOTE: xlwings has no API for series formulas, so charts are fitted
+        # only through COM on Windows. On a Mac they keep their built ranges.
         return
-    spans = [(SUBJECT_CHART_FIRST_ROW, tab.chart_ranges["subjects"]),
-             (TREND_CHART_FIRST_ROW, tab.chart_ranges["points"])]
-    # The builder inserts the subject chart first and the trend chart second.
-    # Each range starts with its header row, which names the series.
-    # NOTE: the remote engine's payload has no charts, so this has run only
-    # through the interface, not against a chart in Excel.
-    for chart, (first, rows) in zip(sheet.charts, spans):
-        source = _cells(sheet, first - 1, CHART_DATA_COLUMN, first + max(rows, 1) - 1, CHART_DATA_COLUMN + 2)
-        chart.set_source_data(source, plot_by="columns")
+    lengths = {row + 1: count for row, count in rows.items()}
+    for chart in sheet.charts:
+        for series in chart.api[1].SeriesCollection():
+            series.Formula = fit_series_formula(series.Formula, lengths)
 
 
 def write_tab(book, tab: Tab) -> None:
