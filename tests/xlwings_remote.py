@@ -34,8 +34,9 @@ EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 # xlwings writes a date as "YYYY-MM-DD" and a datetime as "YYYY-MM-DD HH:MM:SS".
 WRITTEN_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?: (\d{2}:\d{2}:\d{2}))?$")
 PAYLOAD_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
-# Actions that change formats, layout or the view but no cell value.
-FORMAT_ACTIONS = frozenset({
+# Actions that change no cell value: formats, layout, the view, message boxes
+# and saving.
+NON_VALUE_ACTIONS = frozenset({
     "activateSheet", "alert", "calculate", "rangeClearFormats", "rangeSelect", "setAutofit", "setBorderProperty",
     "setCalculation", "setColumnHidden", "setColumnWidth", "setFontProperty", "setHorizontalAlignment",
     "setNumberFormat", "setRangeColor", "setRangeColors", "setRowHeight", "setRowHidden", "setScreenUpdating",
@@ -208,14 +209,15 @@ def _fit(grid: list[list[object]], rows: int, columns: int) -> None:
 def apply_actions(payload: dict, actions: list[dict]) -> dict[str, list[list[object]]]:
     """Return {sheet name: grid} after applying the value actions to the payload's sheets.
 
-    Format actions are skipped. Any other action raises NotImplementedError,
-    so a test never compares against a grid this helper could not build.
+    Actions that change no value are skipped. Any other action raises
+    NotImplementedError, so a test never compares against a grid this helper
+    could not build.
     """
     names = [sheet["name"] for sheet in payload["sheets"]]
     grids = [[list(row) for row in sheet["values"]] for sheet in payload["sheets"]]
     for action in actions:
         func = action["func"]
-        if func in FORMAT_ACTIONS:
+        if func in NON_VALUE_ACTIONS:
             continue
         grid = grids[action["sheet_position"]] if action.get("sheet_position") is not None else None
         top, left = action.get("start_row"), action.get("start_column")
