@@ -38,8 +38,10 @@ def consolidate(
     """Return (grades, wellbeing) long tables from every class sheet.
 
     Grades not on the scale, pupils missing from the register and pupils on
-    two class sheets are reported and left out of the figures; the typed
-    value itself is never changed.
+    two class sheets are reported and left out of the figures. A row marked
+    Left still counts for the points its pupil has no grade for elsewhere,
+    so a pupil who moved class keeps their earlier grades. The typed value
+    itself is never changed.
     """
     known = set(pupils["upn"])
     placed: dict[str, str] = {}
@@ -50,6 +52,7 @@ def consolidate(
     grade_of: dict[tuple[type, object], object] = {}
     colour_of: dict[tuple[type, object], str | None] = {}
 
+    entries = []
     for table in class_tables:
         sheet = table.sheet
         columns = _grade_columns(table, settings, issues)
@@ -59,30 +62,43 @@ def consolidate(
                        None, "This class sheet has no UPN column.",
                        "Left the whole sheet out of the figures. Run Set up class sheets again.")
             continue
-
         upn_position = table.header.index(upn_header)
+        status_position = next((i for i, h in enumerate(table.header) if fold(h) == "status"), None)
+
         # Plain tuples, not Series rows: indexing a Series per cell cost seconds per school.
         for row in table.frame().itertuples(index=False, name=None):
-            index = row[-1]
-            upn = row[upn_position]
-            has_grades = any(row[position] is not None for position, _, _ in columns)
-            if upn is None:
-                if has_grades:
-                    issues.add(sheet, table.cell(index, upn_header), None,
-                               "Grades are typed on a row with no UPN.",
-                               "Left the row out of the figures. Type the pupil's UPN.")
-                continue
-            upn = str(display(upn)).strip().upper()
-            if upn not in known:
-                if has_grades:
-                    issues.add(sheet, table.cell(index, upn_header), upn,
-                               "This pupil is not on the Pupils register (or their register row has a problem).",
-                               "Left their grades out of the figures. Add the pupil to the register.")
-                continue
+            left = status_position is not None and fold(row[status_position]) == fold(c.LEFT)
+            entries.append((left, table, columns, upn_header, upn_position, row))
+
+    # Rows marked Left come last. A pupil who moved class is then read from
+    # their new sheet first, and the old row only adds the points before the move.
+    entries.sort(key=lambda entry: entry[0])
+    filled: dict[tuple[str, str, str], tuple[str, str, object]] = {}
+
+    for left, table, columns, upn_header, upn_position, row in entries:
+        sheet = table.sheet
+        index = row[-1]
+        upn = row[upn_position]
+        has_grades = any(row[position] is not None for position, _, _ in columns)
+        if upn is None:
+            if has_grades:
+                issues.add(sheet, table.cell(index, upn_header), None,
+                           "Grades are typed on a row with no UPN.",
+                           "Left the row out of the figures. Type the pupil's UPN.")
+            continue
+        upn = str(display(upn)).strip().upper()
+        if upn not in known:
+            if has_grades:
+                issues.add(sheet, table.cell(index, upn_header), upn,
+                           "This pupil is not on the Pupils register (or their register row has a problem).",
+                           "Left their grades out of the figures. Add the pupil to the register.")
+            continue
+        if not left:
             if upn in placed and placed[upn] != sheet:
                 issues.add(sheet, table.cell(index, upn_header), upn,
                            f"This pupil is also listed on the '{placed[upn]}' sheet.",
-                           f"Used the grades on '{placed[upn]}' only. Remove the other row.")
+                           f"Used the grades on '{placed[upn]}' only. Remove the other row, "
+                           "or run Set up class sheets to mark the old row Left.")
                 continue
             if upn in placed:
                 issues.add(sheet, table.cell(index, upn_header), upn,
@@ -91,35 +107,44 @@ def consolidate(
                 continue
             placed[upn] = sheet
 
-            for position, point, subject in columns:
-                value = row[position]
-                if value is None:
-                    continue
-                cell = cell_name(table.first_row + index, table.first_col + position)
-                if subject == c.WELLBEING:
-                    key = (type(value), value)
-                    if key not in colour_of:
-                        colour_of[key] = next((w for w in c.WELLBEING_VALUES if fold(w) == fold(value)), None)
-                    colour = colour_of[key]
-                    if colour is None:
-                        issues.add(sheet, cell, display(value),
-                                   "Wellbeing must be Green, Amber or Red.", "Ignored it.")
-                        continue
-                    wellbeing_rows.append([upn, point, colour, sheet, cell])
-                    continue
+        for position, point, subject in columns:
+            value = row[position]
+            if value is None:
+                continue
+            cell = cell_name(table.first_row + index, table.first_col + position)
+            earlier = filled.get((upn, point, subject))
+            if earlier is not None:
+                if fold(earlier[2]) != fold(value):
+                    issues.add(sheet, cell, display(value),
+                               f"This pupil has a different {point} {subject} entry on the "
+                               f"'{earlier[0]}' sheet ({earlier[1]}: {display(earlier[2])}).",
+                               f"Used the entry on '{earlier[0]}'. Clear the one that is wrong.")
+                continue
+            filled[(upn, point, subject)] = (sheet, cell, value)
+            if subject == c.WELLBEING:
                 key = (type(value), value)
-                if key not in grade_of:
-                    grade_of[key] = settings.scale.parse(value)
-                grade = grade_of[key]
-                if grade is None:
-                    hint = settings.scale.suggestion(value)
-                    fix = f" Did you mean {hint}?" if hint else " Pick a grade from the dropdown."
-                    issues.add(sheet, cell, display(value), "This grade is not on the grade scale.",
-                               "Not counted." + fix)
+                if key not in colour_of:
+                    colour_of[key] = next((w for w in c.WELLBEING_VALUES if fold(w) == fold(value)), None)
+                colour = colour_of[key]
+                if colour is None:
+                    issues.add(sheet, cell, display(value),
+                               "Wellbeing must be Green, Amber or Red.", "Ignored it.")
                     continue
-                grade_rows.append(
-                    [upn, point, subject, grade.code, grade.rank, grade.on_track, sheet, cell]
-                )
+                wellbeing_rows.append([upn, point, colour, sheet, cell])
+                continue
+            key = (type(value), value)
+            if key not in grade_of:
+                grade_of[key] = settings.scale.parse(value)
+            grade = grade_of[key]
+            if grade is None:
+                hint = settings.scale.suggestion(value)
+                fix = f" Did you mean {hint}?" if hint else " Pick a grade from the dropdown."
+                issues.add(sheet, cell, display(value), "This grade is not on the grade scale.",
+                           "Not counted." + fix)
+                continue
+            grade_rows.append(
+                [upn, point, subject, grade.code, grade.rank, grade.on_track, sheet, cell]
+            )
 
     grades = pd.DataFrame(grade_rows, columns=GRADE_COLUMNS).astype({"on_track": bool})
     wellbeing = pd.DataFrame(wellbeing_rows, columns=WELLBEING_COLUMNS)
