@@ -218,3 +218,18 @@ def test_empty_workbook_refreshes(build_school):
     listed = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(
         c.NOT_ON_TRACK_SHEET).to_python(skip_empty_area=False)
     assert listed[4][0].startswith("Nobody is listed: every pupil assessed at Autumn is on track")
+
+
+def test_summary_headline_sentence(refreshed):
+    path, _ = refreshed
+    values = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(
+        c.SUMMARY_SHEET).to_python(skip_empty_area=False)
+    # Combined at Spring: PP 1 of 3, non-PP 4 of 5. At Autumn: PP 1 of 3 (pupil 2),
+    # non-PP 2 of 3 (pupil 5 was WTS in Writing), and Year 5 had no Autumn grades.
+    autumn_gap = 200 / 3 - 100 / 3
+    spring_gap = 80.0 - 100 / 3
+    assert values[3][0] == (
+        "Combined at Spring: 1 of 3 PP pupils (33.3%) are on track, against 4 of 5 other pupils "
+        f"(80.0%): a gap of {spring_gap:.1f} percentage points, "
+        f"{spring_gap - autumn_gap:.1f} points wider than at Autumn."
+    )

@@ -133,7 +133,9 @@ def summary_tab(result: RefreshResult) -> Tab:
     subjects = list(dict.fromkeys(result.attainment["subject"]))
     previous = s.previous_point
 
-    # Headline: the whole school at the current point.
+    # Headline: one sentence a governor can quote, then the whole school at the current point.
+    headline_subject = c.COMBINED if c.COMBINED in subjects else subjects[0]
+    tab.put(3, 0, headline_sentence(result, headline_subject), "subtitle")
     tab.put(4, 0, f"Whole school at {s.current_point}", "section")
     tab.style(4, 1, 4, 5, "section")
     change_header = f"Change since {previous} (pp)" if previous else "Change since last point (pp)"
@@ -208,6 +210,39 @@ def summary_tab(result: RefreshResult) -> Tab:
     tab.style(first_detail, 6, row - 1, 7, "gap")
     tab.style(first_detail, 8, row - 1, 8, "note")
     return tab
+
+
+def headline_sentence(result: RefreshResult, subject: str) -> str:
+    """Return the whole-school gap at the current point in one plain sentence."""
+    s = result.settings
+    key = (s.current_point, subject, c.WHOLE_SCHOOL)
+    rows = result.attainment
+    here = rows[(rows.point == s.current_point) & (rows.subject == subject) & (rows.scope == c.WHOLE_SCHOOL)]
+    by_group = {r.group: r for r in here.itertuples()}
+    pp, others = by_group.get(PP), by_group.get(NON_PP)
+    if pp is None or others is None or not pp.assessed or not others.assessed:
+        return f"{subject} at {s.current_point}: not enough grades yet to compare PP pupils with others."
+    gap = next(g for g in result.gaps.itertuples() if (g.point, g.subject, g.scope) == key)
+    text = (f"{subject} at {s.current_point}: {pp.on_track} of {pp.assessed} PP pupils "
+            f"({pp.percent:.1f}%) are on track, against {others.on_track} of {others.assessed} "
+            f"other pupils ({others.percent:.1f}%)")
+    gap_points = round(float(gap.gap_points), 1)
+    if gap_points > 0:
+        text += f": a gap of {gap_points:.1f} percentage points"
+    elif gap_points < 0:
+        text += f": PP pupils are {-gap_points:.1f} percentage points ahead"
+    else:
+        text += ": no gap"
+    change = gap.change_points
+    if change is not None and not pd.isna(change) and s.previous_point:
+        change = round(float(change), 1)
+        if change < 0:
+            text += f", {-change:.1f} points narrower than at {s.previous_point}"
+        elif change > 0:
+            text += f", {change:.1f} points wider than at {s.previous_point}"
+        else:
+            text += f", the same as at {s.previous_point}"
+    return text + "."
 
 
 def _fraction(percent: object) -> float | None:
