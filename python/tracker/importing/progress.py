@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import pandas as pd
+
+from ..core.settings import Settings
+from ..core.tables import RawTable
+from ..tabs import Tab
 from .headers import Vocabulary
 from .log_tab import import_log_tab
 from .matching import Roster
@@ -35,8 +41,36 @@ def import_progress(book: str | Path, paths: list[str | Path], progress: Progres
     in place or to ``out``, and only when something changed.
     """
     tracker = open_book(book)
-    settings = tracker.settings
-    context = ProgressContext(Vocabulary(settings.points, settings.subjects), Roster(tracker.pupils),
+    found = plan_progress(paths, tracker.settings, tracker.pupils, tracker.class_tables, progress)
+    report = found.report
+    _write(tracker, found.plan, report)
+
+    tab = progress_log_tab(found)
+    report.saved = save_import(tracker, out, report.issue_log(), tab,
+                               now or datetime.now().replace(microsecond=0))
+    if progress:
+        progress(len(found.files), len(found.files), "Done")
+    return report
+
+
+@dataclass
+class ProgressImport:
+    """Progress files read and planned against the class tables, before anything is written."""
+
+    report: ImportReport
+    plan: GradePlan
+    files: list[str]  # labels of the files found, in the order they were read
+
+
+def plan_progress(paths: list[str | Path], settings: Settings, pupils: pd.DataFrame,
+                  class_tables: list[RawTable], progress: ProgressCallback | None = None) -> ProgressImport:
+    """Read progress files and folders and plan the cells to fill, writing nothing.
+
+    The report counts the planned fills. A writer that finds a planned cell
+    no longer blank calls keep_existing for it, and progress_log_tab then
+    lays out the Import log.
+    """
+    context = ProgressContext(Vocabulary(settings.points, settings.subjects), Roster(pupils),
                               settings.scale, settings.current_point)
     report = ImportReport()
     readings = []
@@ -62,18 +96,17 @@ def import_progress(book: str | Path, paths: list[str | Path], progress: Progres
         _skip_file(report, ", ".join(str(p) for p in paths) or "(none)",
                    "No .xlsx, .xlsm, .xls or .csv files were found there.")
 
-    plan = plan_grades(readings, tracker.class_tables, settings)
+    plan = plan_grades(readings, class_tables, settings)
     report.filled, report.already, report.conflicts = plan.filled, plan.already, plan.conflicts
     report.problems.extend(plan.problems)
-    _write(tracker, plan, report)
+    return ProgressImport(report, plan, [label for _, label in files])
 
-    report.log = _log_rows(report, plan, [label for _, label in files])
-    tab = import_log_tab("Import log: pupil progress files", _log_summary(report), report.log)
-    report.saved = save_import(tracker, out, report.issue_log(), tab,
-                               now or datetime.now().replace(microsecond=0))
-    if progress:
-        progress(len(files), len(files), "Done")
-    return report
+
+def progress_log_tab(found: ProgressImport) -> Tab:
+    """Fill the report's Import log rows and return the Import log tab."""
+    report = found.report
+    report.log = _log_rows(report, found.plan, found.files)
+    return import_log_tab("Import log: pupil progress files", _log_summary(report), report.log)
 
 
 def _skip_file(report: ImportReport, label: str, reason: str) -> None:
@@ -92,13 +125,18 @@ def _write(tracker: TrackerBook, plan: GradePlan, report: ImportReport) -> None:
         # whose cached result was blank; such a cell is left and reported.
         for conflict in conflicts:
             values.pop((conflict.row_index, conflict.header), None)
-            report.filled -= 1
-            report.conflicts += 1
-            report.problems.append(Problem(
-                "", conflict.sheet, conflict.cell, conflict.value,
-                f"'{conflict.sheet}'!{conflict.cell} holds {conflict.existing}, not a blank.",
-                f"Kept {conflict.existing}. Type {conflict.value} there if it is right.",
-            ))
+            keep_existing(report, conflict.sheet, conflict.cell, conflict.value, conflict.existing)
+
+
+def keep_existing(report: ImportReport, sheet: str, cell: str, value: object, existing: object) -> None:
+    """Count a planned fill as a conflict because its cell was no longer blank when written."""
+    report.filled -= 1
+    report.conflicts += 1
+    report.problems.append(Problem(
+        "", sheet, cell, value,
+        f"'{sheet}'!{cell} holds {existing}, not a blank.",
+        f"Kept {existing}. Type {value} there if it is right.",
+    ))
 
 
 def _log_rows(report: ImportReport, plan: GradePlan, files: list[str]) -> list[LogRow]:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from .. import contract as c
 from ..core.issues import IssueLog
-from ..core.tables import display
+from ..core.tables import RawTable, display
+from ..tabs import Tab
 from .ctf import is_ctf, read_ctf
 from .log_tab import import_log_tab
 from .progress import ProgressCallback
@@ -80,22 +81,46 @@ def import_register(book: str | Path, file: str | Path, census_date: date | None
     CTF's FSM history (default: today).
     """
     now = now or datetime.now().replace(microsecond=0)
+    tracker = open_book(book)
+    if progress:
+        progress(0, 1, Path(file).name)
+
+    table = tracker.tables[c.PUPILS_TABLE]
+    found = plan_register_import(file, table, now, census_date)
+    if found.plan is not None:
+        _write(tracker, found.plan, found.report)
+    tab = register_log_tab(found, table)
+    found.report.saved = save_import(tracker, out, found.report.issue_log(), tab, now)
+    if progress and found.plan is not None:
+        progress(1, 1, "Done")
+    return found.report
+
+
+@dataclass
+class RegisterImport:
+    """An MIS register read and planned against the Pupils table, before anything is written."""
+
+    report: RegisterReport
+    plan: RegisterPlan | None  # None when the file could not be read
+    unreadable: str = ""  # why the file could not be read
+
+
+def plan_register_import(file: str | Path, table: RawTable, now: datetime,
+                         census_date: date | None = None) -> RegisterImport:
+    """Read an MIS export or a CTF and plan the changes to the Pupils table, writing nothing.
+
+    A writer applies the plan and calls record_register_writes with what
+    it could write, and register_log_tab then lays out the Import log.
+    """
     census = census_date or now.date()
     path = Path(file)
     label = path.name
     report = RegisterReport(label)
-    tracker = open_book(book)
-    if progress:
-        progress(0, 1, label)
-
     try:
         rows, problems = _read_rows(path, label, census, report)
     except UnreadableFile as error:
         report.problems.append(Problem(label, None, "", None, str(error), "Nothing was imported from it."))
-        report.log = [LogRow(FILE_SKIPPED, file=label, note=str(error))]
-        tab = import_log_tab("Import log: MIS register", "The register file could not be read.", report.log)
-        report.saved = save_import(tracker, out, report.issue_log(), tab, now)
-        return report
+        return RegisterImport(report, None, str(error))
     report.problems.extend(problems)
 
     records: list[PupilRecord] = []
@@ -106,20 +131,22 @@ def import_register(book: str | Path, file: str | Path, census_date: date | None
     report.rows_read = len(rows)
     report.hidden_rows = sum(1 for row in rows if row.hidden)
 
-    table = tracker.tables[c.PUPILS_TABLE]
     plan = plan_register(records, table, now.date(), label)
     report.problems.extend(plan.problems)
     report.invalid_upns = plan.invalid_upns
-    _write(tracker, plan, report)
-    report.log = _log_rows(report, plan, tracker)
+    return RegisterImport(report, plan)
 
-    summary = (f"{label}: {plural(report.rows_read, 'pupil')} read, {len(report.added)} added, "
+
+def register_log_tab(found: RegisterImport, table: RawTable) -> Tab:
+    """Fill the report's Import log rows and return the Import log tab."""
+    report = found.report
+    if found.plan is None:
+        report.log = [LogRow(FILE_SKIPPED, file=report.file, note=found.unreadable)]
+        return import_log_tab("Import log: MIS register", "The register file could not be read.", report.log)
+    report.log = _log_rows(report, found.plan, table)
+    summary = (f"{report.file}: {plural(report.rows_read, 'pupil')} read, {len(report.added)} added, "
                f"{plural(len(report.problems), 'problem')}.")
-    tab = import_log_tab("Import log: MIS register", summary, report.log)
-    report.saved = save_import(tracker, out, report.issue_log(), tab, now)
-    if progress:
-        progress(1, 1, "Done")
-    return report
+    return import_log_tab("Import log: MIS register", summary, report.log)
 
 
 def _read_rows(path: Path, label: str, census: date, report: RegisterReport) -> tuple[list[RegisterRow], list[Problem]]:
@@ -150,11 +177,23 @@ def _read_rows(path: Path, label: str, census: date, report: RegisterReport) -> 
 def _write(tracker: TrackerBook, plan: RegisterPlan, report: RegisterReport) -> None:
     """Apply the plan through table_writer."""
     writer = tracker.writer
-    table = tracker.tables[c.PUPILS_TABLE]
     updates = {(ch.row, ch.header): ch.new for ch in plan.changes if ch.new is not None}
     clears = [(ch.row, ch.header) for ch in plan.changes if ch.new is None]
     conflicts = writer.set_cells(c.PUPILS_TABLE, updates, overwrite=True) + writer.clear_cells(c.PUPILS_TABLE, clears)
     blocked = {(k.row_index, k.header) for k in conflicts}
+    writer.set_cells(c.PUPILS_TABLE, {(ch.row, ch.header): ch.new for ch in plan.left})
+    indices = writer.append_rows(c.PUPILS_TABLE, [values for _, values in plan.added]) if plan.added else []
+    record_register_writes(report, plan, tracker.tables[c.PUPILS_TABLE], blocked, indices)
+
+
+def record_register_writes(report: RegisterReport, plan: RegisterPlan, table: RawTable,
+                           blocked: set[tuple[int, str]], added_rows: list[int]) -> None:
+    """Record in the report what a writer applied from the plan.
+
+    ``blocked`` holds the (row, header) cells the writer left because they
+    contain a formula, and ``added_rows`` the 0-based body rows it gave the
+    new pupils, in the plan's order.
+    """
     for change in plan.changes:
         if (change.row, change.header) in blocked:
             new = "(blank)" if change.new is None else _shown(change.new)
@@ -164,20 +203,15 @@ def _write(tracker: TrackerBook, plan: RegisterPlan, report: RegisterReport) -> 
             continue
         report.changes.append(change)
 
-    leavers = {(ch.row, ch.header): ch.new for ch in plan.left}
-    writer.set_cells(c.PUPILS_TABLE, leavers)
     report.marked_left.extend(plan.left)
 
-    if plan.added:
-        indices = writer.append_rows(c.PUPILS_TABLE, [values for _, values in plan.added])
-        for (record, values), index in zip(plan.added, indices):
-            name = " ".join(str(record.columns.get(k)) for k in ("Forename", "Surname") if record.columns.get(k))
-            report.added.append((record.upn, name))
-        plan.added = [(record, {**values, "_row": index}) for (record, values), index in zip(plan.added, indices)]
+    for (record, values), index in zip(plan.added, added_rows):
+        name = " ".join(str(record.columns.get(k)) for k in ("Forename", "Surname") if record.columns.get(k))
+        report.added.append((record.upn, name))
+    plan.added = [(record, {**values, "_row": index}) for (record, values), index in zip(plan.added, added_rows)]
 
 
-def _log_rows(report: RegisterReport, plan: RegisterPlan, tracker: TrackerBook) -> list[LogRow]:
-    table = tracker.tables[c.PUPILS_TABLE]
+def _log_rows(report: RegisterReport, plan: RegisterPlan, table: RawTable) -> list[LogRow]:
     upn_header = next(h for h in table.header if h.casefold() == "upn")
     rows: list[LogRow] = []
 

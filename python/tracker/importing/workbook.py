@@ -62,6 +62,16 @@ def open_book(book: str | Path) -> TrackerBook:
     package = Package.open(path)
     check_writable(path)
     tables = read_tables(package)
+    settings, pupils = parse_tracker(tables)
+    return TrackerBook(path, package, tables, settings, pupils, TableWriter(package))
+
+
+def parse_tracker(tables: dict[str, RawTable]) -> tuple[Settings, pd.DataFrame]:
+    """Return the settings and the register an import needs from the tracker's tables.
+
+    Raises MissingTable when a required table is missing. Problems in the
+    inputs are left for the refresh to report.
+    """
     ignored = IssueLog()  # the refresh reports these; an import need not repeat them
     conformed = {}
     for name, (sheet, columns) in INPUT_TABLES.items():
@@ -70,7 +80,7 @@ def open_book(book: str | Path) -> TrackerBook:
         conformed[name] = conform(tables[name], columns, ignored)
     settings = parse_settings(conformed, ignored)
     pupils = parse_pupils(conformed[c.PUPILS_TABLE], settings, ignored)
-    return TrackerBook(path, package, tables, settings, pupils, TableWriter(package))
+    return settings, pupils
 
 
 def save_import(book: TrackerBook, out: str | Path | None, issues: IssueLog, log_tab: Tab | None,
@@ -88,16 +98,34 @@ def save_import(book: TrackerBook, out: str | Path | None, issues: IssueLog, log
     target = Path(out) if out else book.path
     edits = book.writer.replacements()
     existing = _read_sheets(book, (c.ISSUES_SHEET, c.IMPORT_LOG_SHEET))
-    if not edits and not _new_problems(existing.get(c.IMPORT_LOG_SHEET), log_tab):
+    tabs = import_tabs(existing.get(c.ISSUES_SHEET), existing.get(c.IMPORT_LOG_SHEET), bool(edits), issues,
+                       log_tab, now)
+    if not tabs:
         if target.resolve() != book.path.resolve():
             shutil.copyfile(book.path, target)
         return False
 
-    tabs = [_issues_tab(existing.get(c.ISSUES_SHEET), issues, now)]
-    if log_tab is not None and book.has_import_log:
-        tabs.append(log_tab)
+    if not book.has_import_log:
+        tabs = [tab for tab in tabs if tab.name != c.IMPORT_LOG_SHEET]
     book.package.save(target, {**edits, **tab_replacements(book.package, tabs)})
     return True
+
+
+def import_tabs(old_issues: list[list[object]] | None, old_log: list[list[object]] | None, changed: bool,
+                issues: IssueLog, log_tab: Tab | None, now: datetime) -> list[Tab]:
+    """Return the Data issues and Import log tabs an import writes, or [] when it would change nothing.
+
+    ``old_issues`` and ``old_log`` are the two tabs' cells as they are now,
+    and ``changed`` says whether the import changed any table cell. Both
+    the file import and the Excel buttons decide here, so they agree on
+    when a repeated import leaves the workbook alone.
+    """
+    if not changed and not _new_problems(old_log, log_tab):
+        return []
+    tabs = [_issues_tab(old_issues, issues, now)]
+    if log_tab is not None:
+        tabs.append(log_tab)
+    return tabs
 
 
 def _read_sheets(book: TrackerBook, names: tuple[str, ...]) -> dict[str, list[list[object]]]:
