@@ -152,7 +152,9 @@ def parse_pupils(table: RawTable, settings: Settings, issues: IssueLog) -> pd.Da
             "narrative": row["Narrative"],
             "row": index,
         })
-    frame = pd.DataFrame(records, columns=PUPIL_COLUMNS)
+    # Object columns keep a blank cell as None: pandas 3 would infer a string
+    # column and turn None into NaN, which is truthy and not a str.
+    frame = pd.DataFrame(records, columns=PUPIL_COLUMNS, dtype=object)
     # An empty register still needs boolean flags, since pandas reads an
     # empty object column used as a mask as a list of column names.
     return frame.astype({"pp_flag": bool, "disadvantaged": bool, "eal": bool, "left": bool})

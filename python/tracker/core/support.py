@@ -156,7 +156,8 @@ def parse_support(
             "notes": row["Notes"],
             "row": index,
         })
-    return pd.DataFrame(records, columns=SUPPORT_FIELDS)
+    # Object columns keep blank cells as None under pandas 3's string inference.
+    return pd.DataFrame(records, columns=SUPPORT_FIELDS, dtype=object)
 
 
 def parse_log(table: RawTable, matcher: PupilMatcher, issues: IssueLog) -> pd.DataFrame:
@@ -185,7 +186,7 @@ def parse_log(table: RawTable, matcher: PupilMatcher, issues: IssueLog) -> pd.Da
             "date": when, "upn": upn, "kind": kind, "method": row["Method"],
             "summary": row["Summary"], "follow_up": row["Follow-up"], "row": index,
         })
-    return pd.DataFrame(records, columns=LOG_FIELDS)
+    return pd.DataFrame(records, columns=LOG_FIELDS, dtype=object)
 
 
 def term_window(point: str, academic_year: str, today: date) -> tuple[date, date]:
