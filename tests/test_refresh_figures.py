@@ -233,3 +233,12 @@ def test_summary_headline_sentence(refreshed):
         f"(80.0%): a gap of {spring_gap:.1f} percentage points, "
         f"{spring_gap - autumn_gap:.1f} points wider than at Autumn."
     )
+
+
+def test_grade_aliases_with_dots_and_case(refreshed):
+    _, result = refreshed
+    scale = result.settings.scale
+    assert scale.parse("W.T.S").code == "WTS"
+    assert scale.parse(" exs ").code == "EXS"
+    assert scale.parse("Greater  depth").code == "GDS"
+    assert scale.parse("EXT") is None

@@ -67,7 +67,7 @@ class Tab:
 
 
 def _blank_if_missing(value: object) -> object:
-    if value is None:
+    if value is None or value == "":
         return None
     if isinstance(value, float) and value != value:
         return None

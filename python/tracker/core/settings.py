@@ -40,8 +40,9 @@ class GradeScale:
 
 
 def normalise_grade_text(value: object) -> str:
-    text = fold(value)
-    return re.sub(r"[\s.\-_]+", " ", text).strip()
+    """Return a grade as matched: folded, dots dropped ("W.T.S"), hyphens as spaces."""
+    text = fold(value).replace(".", "")
+    return re.sub(r"[\s\-_]+", " ", text).strip()
 
 
 @dataclass
@@ -110,13 +111,17 @@ def parse_settings(tables: dict[str, RawTable], issues: IssueLog) -> Settings:
         if matches:
             current = matches[0]
         else:
+            # A typo such as "Autum" should not silently switch the whole
+            # summary to the last point of the year.
             cell = values.get(c.SETTING_POINT, (None, ""))[1]
+            close = difflib.get_close_matches(fold(current), [fold(p) for p in points], n=1, cutoff=0.75)
+            chosen = next((p for p in points if close and fold(p) == close[0]), points[-1])
             issues.add(
                 c.SETTINGS_SHEET, cell, current,
                 f"The current assessment point '{current}' is not in the Points table.",
-                f"Used the last point, '{points[-1]}'. Pick a point from the dropdown.",
+                f"Used '{chosen}'. Pick a point from the dropdown.",
             )
-            current = points[-1]
+            current = chosen
 
     service_value, service_cell = values.get(c.SETTING_SERVICE_AS_PP, (None, ""))
     service = yes(service_value) if service_value is not None else False
@@ -128,10 +133,20 @@ def parse_settings(tables: dict[str, RawTable], issues: IssueLog) -> Settings:
         )
         service = False
 
+    academic_year = text_setting(c.SETTING_YEAR)
+    if not re.fullmatch(r"\d{4}\s*[/-]\s*(\d{2}|\d{4})", academic_year.strip()):
+        cell = values.get(c.SETTING_YEAR, (None, ""))[1]
+        issues.add(
+            c.SETTINGS_SHEET, cell, academic_year,
+            "The academic year should look like 2025/26.",
+            "Kept the text as typed. Terms for 'no parent contact this term' use the year "
+            "of the refresh instead.",
+        )
+
     threshold = number_setting(c.SETTING_ATTENDANCE, 0, 100)
     return Settings(
         school=text_setting(c.SETTING_SCHOOL),
-        academic_year=text_setting(c.SETTING_YEAR),
+        academic_year=academic_year,
         current_point=current,
         attendance_threshold=threshold,
         small_group=int(number_setting(c.SETTING_SMALL_GROUP, 1, 100)),
@@ -235,6 +250,10 @@ def _grade_scale(table: RawTable, issues: IssueLog) -> GradeScale:
             continue
         code = str(display(code))
         cell = table.cell(index, table.header[0]) if index is not None else ""
+        if code in grades:
+            issues.add(c.SETTINGS_SHEET, cell, code, f"The grade code '{code}' is listed twice.",
+                       "Used the first row. Give each grade its own code.")
+            continue
         rank_number = _number(rank) if rank is not None else float(position + 1)
         if rank_number is None:
             issues.add(
