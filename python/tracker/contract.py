@@ -158,7 +158,7 @@ PUPILS_COLUMNS = (
     Column("Forename", 16, required=True),
     Column("Year", 7, "Years", required=True),
     Column("Class", 10, required=True),
-    Column("PP", 6, "YesNo"),
+    Column("PP", 6, "YesNo", required=True),
     Column("PP category", 14, "PPCategories"),
     Column("SEN", 6, "SENCodes"),
     Column("SEN details", 28),
