@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+from pathlib import Path
+
 
 class TrackerError(Exception):
     """A command could not complete. The message says what to do next."""
@@ -41,3 +44,22 @@ class MissingColumn(TrackerError):
             f"The table '{table}' on the '{sheet}' sheet has no column headed '{header}'. "
             f"Add the column back or correct its header to '{header}'."
         )
+
+
+class SaveFailed(TrackerError):
+    """The workbook could not be written, and the file on disk is as it was."""
+
+    @classmethod
+    def from_os_error(cls, path: Path, error: OSError) -> "SaveFailed":
+        """Return the error for an OSError met while saving ``path``, in words a school user can act on."""
+        folder = path.absolute().parent
+        if error.errno == errno.ENOSPC:
+            reason = "the disk is full. Free some space and try again"
+        elif error.errno == errno.EROFS:
+            reason = f"the folder {folder} is on a read-only drive. Save the workbook in another folder"
+        elif error.errno in (errno.EACCES, errno.EPERM):
+            reason = (f"permission denied in the folder {folder}. The folder may be read-only: "
+                      "save the workbook in another folder or ask for write access")
+        else:
+            reason = error.strerror or str(error)
+        return cls(f"{path.name} could not be saved: {reason}. Nothing was changed.")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from .errors import NotAWorkbook, WorkbookLocked, WorkbookNotFound
+from .errors import NotAWorkbook, SaveFailed, WorkbookLocked, WorkbookNotFound
 
 NS = {
     "main": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -198,7 +198,10 @@ class Package:
         out = Path(out)
         check_writable(out)
         names = {info.filename for info in self.infos}
-        fd, temp_name = tempfile.mkstemp(prefix=".~pptracker-", suffix=".tmp", dir=out.parent)
+        try:
+            fd, temp_name = tempfile.mkstemp(prefix=".~pptracker-", suffix=".tmp", dir=out.parent)
+        except OSError as error:
+            raise SaveFailed.from_os_error(out, error) from error
         try:
             with os.fdopen(fd, "wb") as handle:
                 with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -213,9 +216,11 @@ class Package:
             if out.exists():
                 os.chmod(temp_name, out.stat().st_mode & 0o777)
             os.replace(temp_name, out)
-        except BaseException:
+        except BaseException as error:
             if os.path.exists(temp_name):
                 os.unlink(temp_name)
+            if isinstance(error, OSError):
+                raise SaveFailed.from_os_error(out, error) from error
             raise
 
 
