@@ -589,7 +589,8 @@ def _provisions(rows: pd.DataFrame, pupils: pd.DataFrame, grades: pd.DataFrame, 
         strand = match_strand(group["provision"].iloc[0], strands)
         records.append([
             group["provision"].iloc[0], _most_common(group["tier"]),
-            ", ".join(dict.fromkeys(a for a in group["area"] if a)) or None,
+            # pandas stores a blank area beside text as NaN, which is truthy, so test for text.
+            ", ".join(dict.fromkeys(a for a in group["area"] if isinstance(a, str) and a)) or None,
             funded,
             group["upn"].nunique(), len(set(group["upn"]) & disadvantaged),
             sum(weeks) / len(weeks) if weeks else None,
