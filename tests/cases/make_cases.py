@@ -788,6 +788,11 @@ CASES: list[Case] = [
          school_case(both(set_pupil(2, "Surname", "Smith"), set_pupil(2, "Forename", "Amelia"),
                           set_support("Pupil", "Amelia Smith"))),
          rows=(Row(c.SUPPORT_SHEET, support_cell(0, "Pupil"), "More than one pupil is called 'Amelia Smith'"),)),
+    Case("support_area_blank_and_text", "One provision listed twice, with and without a subject or area.",
+         school_case(lambda data: data.support.append(
+             [upn(2), "Small-group phonics", None, "Targeted academic support", SUPPORT_START, None, 420, "Y",
+              "WTS", None, None])),
+         check=expect_pp_values("Support (count)", [1, 1, 0])),
     Case("support_name_unknown", "Support given to a pupil not on the register.",
          school_case(set_support("Pupil", "Ann Other")),
          rows=(Row(c.SUPPORT_SHEET, support_cell(0, "Pupil"), "No pupil on the register matches 'Ann Other'"),)),
