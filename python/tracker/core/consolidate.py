@@ -163,7 +163,14 @@ def _grade_columns(
             continue
         parsed = parse_heading(str(header), settings)
         if parsed is None:
-            continue  # a teacher's own notes column is allowed and ignored
+            # A teacher's own notes column is allowed and ignored, but a heading
+            # that starts with a point names a subject the Settings lack.
+            point = next((p for p in settings.points if fold(header).startswith(fold(p) + " ")), None)
+            if point is not None:
+                issues.add(table.sheet, cell_name(table.first_row - 1, table.first_col + position), header,
+                           "This column's subject is not in the Subjects table on Settings.",
+                           "Its grades are not counted. Add the subject in Settings or rename the column.")
+            continue
         if parsed in seen:
             # Name this column's own cell: table.cell() would find the first column of that name.
             issues.add(table.sheet, cell_name(table.first_row - 1, table.first_col + position), header,
@@ -172,4 +179,12 @@ def _grade_columns(
             continue
         seen.add(parsed)
         result.append((position, *parsed))
+
+    expected = [(p, s) for p in settings.points for s in settings.subjects]
+    missing = [f"{p} {s}" for p, s in expected if (p, s) not in seen]
+    if missing:
+        corner = cell_name(table.first_row - 1, table.first_col)
+        shown = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
+        issues.add(table.sheet, corner, None, f"This class sheet has no column for {shown}.",
+                   "Nothing typed is lost. Run Set up class sheets to add the missing columns.")
     return result

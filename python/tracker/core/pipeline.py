@@ -11,7 +11,7 @@ from .. import contract as c
 from ..errors import MissingColumn, MissingTable
 from . import attainment as a
 from .cells import report_cell_problems
-from .consolidate import consolidate
+from .consolidate import consolidate, parse_heading
 from .issues import IssueLog
 from .money import MoneyFigures, money_figures
 from .pupil_lists import not_on_track, pp_pupils
@@ -107,6 +107,8 @@ def run(tables: dict[str, RawTable], now: datetime) -> RefreshResult:
         if name.startswith(c.CLASS_TABLE_PREFIX)
     ]
     grades, wellbeing = consolidate(class_tables, pupils, settings, issues)
+    _report_unread_tables(tables, settings, issues)
+    _report_pupils_without_class_rows(class_tables, pupils, conformed[c.PUPILS_TABLE], issues)
     matcher = PupilMatcher(pupils)
     support = parse_support(conformed[c.SUPPORT_TABLE], matcher, settings, issues)
     log = parse_log(conformed[c.LOG_TABLE], matcher, issues)
@@ -139,6 +141,40 @@ def run(tables: dict[str, RawTable], now: datetime) -> RefreshResult:
         refreshed_at=now,
         money=money,
     )
+
+
+def _report_unread_tables(tables: dict[str, RawTable], settings: Settings, issues: IssueLog) -> None:
+    """Report tables that hold grade columns but are not named as class tables."""
+    for name, table in sorted(tables.items()):
+        if name in INPUT_TABLES or name.startswith(c.CLASS_TABLE_PREFIX):
+            continue
+        if any(parse_heading(str(h), settings) for h in table.header):
+            issues.add(table.sheet, table.cell(-1, table.header[0]), name,
+                       f"This table has grade columns but is named '{name}', so its grades are not read.",
+                       f"Rename the table to start with '{c.CLASS_TABLE_PREFIX}' (Table Design > Table Name), "
+                       "or run Set up class sheets.")
+
+
+def _report_pupils_without_class_rows(
+    class_tables: list[RawTable], pupils: pd.DataFrame, register: RawTable, issues: IssueLog
+) -> None:
+    """Report pupils on roll with a class whom no class sheet lists."""
+    if not class_tables:
+        return
+    listed = set()
+    for table in class_tables:
+        upn_header = next((h for h in table.header if fold(h) == "upn"), None)
+        if upn_header is None:
+            continue
+        position = table.header.index(upn_header)
+        listed |= {str(row[position]).strip().upper() for row in table.rows
+                   if len(row) > position and row[position] not in (None, "")}
+    on_roll = pupils[~pupils["left"] & pupils["class_name"].notna()]
+    for pupil in on_roll.itertuples():
+        if pupil.upn not in listed:
+            issues.add(register.sheet, register.cell(pupil.row, "UPN"), pupil.upn,
+                       f"This pupil is not on any class sheet (class {pupil.class_name}).",
+                       "Their grades cannot be typed yet. Run Set up class sheets.")
 
 
 def to_json(result: RefreshResult) -> dict:
