@@ -190,3 +190,23 @@ def test_tab_writer_keeps_excel_saved_parts(tmp_path, fixture, sheet):
     assert book[sheet]["A2"].data_type == "s"
     values = python_calamine.CalamineWorkbook.from_path(str(out)).get_sheet_by_name(sheet).to_python()
     assert values[1][:2] == ["=1+1", 3.5]
+
+
+def test_refresh_output_keeps_type(build_school, capsys):
+    path = build_school(small_school())
+    out = path.with_name("refreshed.xlsx")
+    assert main(["refresh", str(path), "-o", str(out)]) == 1
+    error = capsys.readouterr().err
+    assert "must keep the workbook's type (.xlsm)" in error
+    assert "pptracker export" in error
+    assert not out.exists()
+
+
+def test_missing_output_folder_names_folder(build_school, capsys):
+    path = build_school(small_school())
+    out = path.parent / "no such folder" / "refreshed.xlsm"
+    assert main(["refresh", str(path), "-o", str(out)]) == 1
+    error = capsys.readouterr().err
+    assert ".~pptracker-" not in error
+    assert "refreshed.xlsm" in error
+    assert error.count("\n") == 1

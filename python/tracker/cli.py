@@ -152,15 +152,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Error: {error}", file=sys.stderr)
         return 1
     except PermissionError as error:
-        print(f"Error: could not write {error.filename}: permission denied. "
+        print(f"Error: could not write {_shown_path(error.filename)}: permission denied. "
               "Check that the folder is not read-only and the file is not open elsewhere.", file=sys.stderr)
         return 1
     except BrokenPipeError:
         return 0
     except OSError as error:
-        print(f"Error: {error.strerror or error} ({error.filename or 'file'}). "
+        print(f"Error: {error.strerror or error} ({_shown_path(error.filename)}). "
               "The workbook was not changed.", file=sys.stderr)
         return 1
+
+
+def _shown_path(filename: object) -> str:
+    """Return the path to name in an error: the folder, for pptracker's own temporary file."""
+    if not filename:
+        return "file"
+    path = Path(str(filename))
+    if path.name.startswith(".~pptracker-"):
+        return f"in the folder {path.parent}"
+    return str(path)
 
 
 if __name__ == "__main__":

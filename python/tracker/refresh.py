@@ -6,6 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .core.pipeline import RefreshResult, run
+from .errors import TrackerError
 from .file_adapter import read_tables, write_tabs
 from .package import Package, check_writable
 from .tabs import build_tabs
@@ -19,6 +20,11 @@ def refresh_file(book: str | Path, out: str | Path | None = None, now: datetime 
     """
     book = Path(book)
     target = Path(out) if out else book
+    if target.suffix.lower() != book.suffix.lower():
+        raise TrackerError(
+            f"The refreshed copy must keep the workbook's type ({book.suffix}), not '{target.name}'. "
+            "For a macro-free .xlsx to share, use 'pptracker export'."
+        )
     package = Package.open(book)
     check_writable(book)
     result = run(read_tables(package), now or datetime.now().replace(microsecond=0))
