@@ -73,7 +73,9 @@ def test_import_loads_nothing_heavy():
 
 
 def test_handlers_match_registry():
-    assert [b.function for b in buttons.BUTTONS] == ["refresh_summary", "set_up_class_sheets"]
+    assert [b.function for b in buttons.BUTTONS] == ["refresh_summary", "set_up_class_sheets", "import_mis_register",
+                                                      "import_progress_files", "export_for_head",
+                                                      "export_for_governors"]
     for spec in buttons.BUTTONS:
         assert getattr(buttons, spec.function).__name__ == spec.function
 
@@ -92,9 +94,13 @@ def test_runpython_commands_run_on_remote_book(demo_payload):
         if "refresh_summary" in command:
             assert actions_of(book, "alert") == []
             assert c.SUMMARY_SHEET in written_sheets(book, demo_payload)
+        elif "import_" in command:
+            # The remote engine shows no dialogs, and the demo's Settings
+            # name no source, so the import buttons say where to type one.
+            assert "on the Settings sheet and click the button again" in only_alert(book)
         else:
             # The remote book has no file on this computer, which the class
-            # sheets button needs, so it shows that message instead of failing.
+            # sheets and export buttons need, so they say so instead of failing.
             assert "needs the workbook saved in a folder on this computer" in only_alert(book)
 
 

@@ -34,9 +34,10 @@ EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 # xlwings writes a date as "YYYY-MM-DD" and a datetime as "YYYY-MM-DD HH:MM:SS".
 WRITTEN_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?: (\d{2}:\d{2}:\d{2}))?$")
 PAYLOAD_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
-# Actions that change no cell value: formats, layout, the view, message boxes
-# and saving.
+# Actions that change no cell value: formats, layout, the view, message boxes,
+# saving and resizing a table (the values of its new rows are separate actions).
 NON_VALUE_ACTIONS = frozenset({
+    "resizeTable",
     "activateSheet", "alert", "calculate", "rangeClearFormats", "rangeSelect", "setAutofit", "setBorderProperty",
     "setCalculation", "setColumnHidden", "setColumnWidth", "setFontProperty", "setHorizontalAlignment",
     "setNumberFormat", "setRangeColor", "setRangeColors", "setRowHeight", "setRowHidden", "setScreenUpdating",

@@ -294,10 +294,10 @@ class Builder:
         sheet.write(3, 1, "Start here", self.formats["section"])
         sheet.write_blank(3, 2, None, self.formats["section"])
         steps = [
-            "1. Fill in Settings (school, year, current assessment point) and the Pupils register. "
-            "Paste from your MIS if you can.",
-            "2. Click Set up class sheets. Class teachers then type WTS, EXS or GDS on their class sheet.",
-            "3. Click Refresh summary, then read Summary, Not on track, PP pupils and Data issues.",
+            "1. Fill in Settings (school, year, current point) and the Pupils register: click Import register, "
+            "or paste from your MIS.",
+            "2. Click Set up class sheets. Teachers type WTS, EXS or GDS there, or click Import progress files.",
+            "3. Click Refresh summary and read Summary, Not on track, PP pupils and Data issues.",
         ]
         for row, text in enumerate(steps, start=4):
             sheet.write(row, 1, text, self.formats["text"])

@@ -197,6 +197,50 @@ def set_up_class_sheets(book) -> None:
                 mode="info")
 
 
+@button("ImportRegister", "Import register",
+        "Updates the Pupils register from an MIS export (CSV or Excel) or a Common Transfer File.")
+def import_mis_register(book) -> None:
+    """Update the Pupils table from the file in Settings, or one chosen in a dialog, and show what changed."""
+    from . import excel_adapter as excel
+    from .excel_import import import_register_file
+
+    report = import_register_file(book, lambda text: excel.set_status(book, text))
+    if report is not None:
+        excel.alert(book, report.summary(), mode="info")
+
+
+@button("ImportProgressFiles", "Import progress files",
+        "Reads teachers' progress files from a folder into the empty grade cells of the class sheets.")
+def import_progress_files(book) -> None:
+    """Import the progress files of the folder in Settings, or one chosen in a dialog, and show the outcome."""
+    from . import excel_adapter as excel
+    from .excel_import import import_progress_files as import_files
+
+    report = import_files(book, lambda text: excel.set_status(book, text))
+    if report is not None:
+        excel.alert(book, report.summary(), mode="info")
+
+
+@button("ExportForHead", "Export for head",
+        "Saves this workbook, then writes a copy of the results without macros, and a PDF of Summary, beside it.")
+def export_for_head(book) -> None:
+    from . import excel_adapter as excel
+    from .excel_export import export_book
+
+    message = export_book(book)
+    if message is not None:
+        excel.alert(book, message, mode="info")
+
+
+@button("ExportForGovernors", "Governors' report",
+        "Saves this workbook, then writes the governors' report beside it: figures only, no names.")
+def export_for_governors(book) -> None:
+    from . import excel_adapter as excel
+    from .excel_export import export_book
+
+    excel.alert(book, export_book(book, governors=True), mode="info")
+
+
 def open_workbook(app, path: "Path") -> None:
     """Open a workbook file in the Excel instance that ran the button."""
     app.books.open(str(path))
@@ -226,10 +270,14 @@ def local_path(book) -> "Path":
 
 def free_copy_path(source: "Path") -> "Path":
     """Return an unused file name beside ``source`` for its class-sheets copy."""
-    base = f"{source.stem} (class sheets)"
-    candidate = source.with_name(base + source.suffix)
+    return free_path(source.with_name(f"{source.stem} (class sheets){source.suffix}"))
+
+
+def free_path(wanted: "Path") -> "Path":
+    """Return ``wanted`` when no file has that name, else the first free '<name> 2', '<name> 3' and so on."""
+    candidate = wanted
     number = 2
     while candidate.exists():
-        candidate = source.with_name(f"{base} {number}{source.suffix}")
+        candidate = wanted.with_name(f"{wanted.stem} {number}{wanted.suffix}")
         number += 1
     return candidate

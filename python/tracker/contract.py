@@ -64,6 +64,8 @@ SETTING_FINANCIAL_YEAR = "PP financial year (e.g. 2025-26)"
 SETTING_PP_RECEIVED = "PP received this financial year (£)"
 SETTING_CARRIED_FORWARD = "PP carried forward (£)"
 SETTING_OTHER_FUNDING = "Other funding for the PP strategy (£)"
+SETTING_PROGRESS_FOLDER = "Progress files folder"
+SETTING_REGISTER_FILE = "MIS register file"
 DEFAULT_SETTINGS = (
     (SETTING_SCHOOL, "Our Primary School"),
     (SETTING_YEAR, "2026/27"),
@@ -77,6 +79,9 @@ DEFAULT_SETTINGS = (
     (SETTING_PP_RECEIVED, None),
     (SETTING_CARRIED_FORWARD, None),
     (SETTING_OTHER_FUNDING, None),
+    # Where the import buttons look; blank means they ask in a dialog.
+    (SETTING_PROGRESS_FOLDER, None),
+    (SETTING_REGISTER_FILE, None),
 )
 
 POINTS_TABLE = "Points"

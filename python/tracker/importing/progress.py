@@ -63,18 +63,22 @@ class ProgressImport:
 
 
 def plan_progress(paths: list[str | Path], settings: Settings, pupils: pd.DataFrame,
-                  class_tables: list[RawTable], progress: ProgressCallback | None = None) -> ProgressImport:
+                  class_tables: list[RawTable], progress: ProgressCallback | None = None,
+                  exclude: Path | None = None) -> ProgressImport:
     """Read progress files and folders and plan the cells to fill, writing nothing.
 
     The report counts the planned fills. A writer that finds a planned cell
     no longer blank calls keep_existing for it, and progress_log_tab then
-    lays out the Import log.
+    lays out the Import log. ``exclude`` is a file to leave out of the
+    folders searched, such as the tracker workbook itself.
     """
     context = ProgressContext(Vocabulary(settings.points, settings.subjects), Roster(pupils),
                               settings.scale, settings.current_point)
     report = ImportReport()
     readings = []
     files = find_files([Path(p) for p in paths])
+    if exclude is not None:
+        files = [(path, label) for path, label in files if path.resolve() != exclude.resolve()]
     for index, (path, label) in enumerate(files):
         if progress:
             progress(index, len(files), label)

@@ -12,3 +12,19 @@ End Sub
 Sub SetUpClassSheets()
     RunPython "import tracker.buttons; tracker.buttons.set_up_class_sheets()"
 End Sub
+
+Sub ImportRegister()
+    RunPython "import tracker.buttons; tracker.buttons.import_mis_register()"
+End Sub
+
+Sub ImportProgressFiles()
+    RunPython "import tracker.buttons; tracker.buttons.import_progress_files()"
+End Sub
+
+Sub ExportForHead()
+    RunPython "import tracker.buttons; tracker.buttons.export_for_head()"
+End Sub
+
+Sub ExportForGovernors()
+    RunPython "import tracker.buttons; tracker.buttons.export_for_governors()"
+End Sub
