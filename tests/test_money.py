@@ -216,7 +216,7 @@ def test_spend_crossing_financial_years(tmp_path):
     assert PHONICS_2025 + 610 * 30 / 61 == pytest.approx(610)
     # No rates are typed for 2026-27, so the 2025-26 rates are used and reported.
     problems = list(result.issues["Problem"])
-    assert "The Funding table has no FSM/Ever 6 rate for 2026-27." in problems
+    assert "The Funding table has no rates for 2026-27." in problems
     assert result.money.expected == EXPECTED
 
 

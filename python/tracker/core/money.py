@@ -299,6 +299,7 @@ def _funding_rates(table: RawTable, year: Period, issues: IssueLog) -> dict[str,
         years[start] = (rate, financial_year(start).label, source)
 
     rates = {}
+    carried_over = []
     budget_start = year.start.year
     for category, years in by_category.items():
         if budget_start in years:
@@ -308,10 +309,15 @@ def _funding_rates(table: RawTable, year: Period, issues: IssueLog) -> dict[str,
         if not earlier:
             continue
         rate, label, source = years[max(earlier)]
-        issues.add(c.SETTINGS_SHEET, table.cell(-1, "Financial year"), year.label,
-                   f"The Funding table has no {category} rate for {year.label}.",
-                   f"Used the {label} rate, £{rate:,.0f}. Add a row for {year.label} when the DfE publishes it.")
+        carried_over.append(f"{category} (£{rate:,.0f}, {label})")
         rates[category] = (rate, label, source)
+
+    # One row for the whole table: a new financial year leaves every rate out of date at once.
+    if carried_over:
+        issues.add(c.SETTINGS_SHEET, table.cell(-1, "Financial year"), year.label,
+                   f"The Funding table has no rates for {year.label}.",
+                   f"Used the latest earlier rates: {', '.join(carried_over)}. "
+                   f"Add rows for {year.label} when the DfE publishes them.")
     return rates
 
 
