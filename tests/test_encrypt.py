@@ -198,3 +198,14 @@ def test_cli_password_prompt(book, tmp_path, monkeypatch, capsys):
     assert PASSWORD not in output.out + output.err
     plain = decrypt_workbook(out.read_bytes(), PASSWORD)
     assert openpyxl.load_workbook(io.BytesIO(plain)).sheetnames[0] == "Cover"
+
+
+def test_short_password_rejected(tmp_path):
+    from tracker.build import build_workbook
+    from tracker.errors import TrackerError
+
+    book = build_workbook(tmp_path / "book.xlsm")
+    out = tmp_path / "head.xlsx"
+    with pytest.raises(TrackerError, match="use at least 8"):
+        export_for_head(book, out, password="abc", now=EXPORT_TIME)
+    assert not out.exists()

@@ -26,6 +26,9 @@ from .package import Package
 from .styles import FONT, STYLES
 from .tabs import Tab
 
+# Shorter passwords fall to a guessing attack on a copied file in minutes.
+MIN_PASSWORD_LENGTH = 8
+
 # Environment variable that scripts can use to pass the export password,
 # so the password never appears on a command line or in a shell history.
 PASSWORD_ENV = "PPTRACKER_PASSWORD"
@@ -222,6 +225,9 @@ def export_for_head(book_path: str | Path, out_path: str | Path, password: str |
         raise ExportError("The governors' report contains figures only, so it cannot include the input sheets. "
                           "Leave out --include-inputs, or export for the head instead.")
     _check_paths(book, out)
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        raise ExportError(f"The password has {len(password)} characters; use at least {MIN_PASSWORD_LENGTH}, "
+                          "such as three random words, because the file holds children's personal data.")
 
     package = Package.open(book)
     tables = read_tables(package)
