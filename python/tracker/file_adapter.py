@@ -16,7 +16,7 @@ import python_calamine
 
 from . import contract as c
 from .core.cells import MERGED, CellError
-from .core.tables import RawTable, cell_name
+from .core.tables import RawTable, cell_name, column_letter
 from .errors import NotAWorkbook
 from .package import Package
 from .styles import STYLES
@@ -133,25 +133,51 @@ def style_key(package: Package) -> dict[str, str]:
 
 
 def render_sheet_data(tab: Tab, key: dict[str, str]) -> tuple[bytes, str]:
-    """Return the <sheetData> element for a tab and its used range."""
-    styles: dict[tuple[int, int], str] = {}
-    for first_row, first_col, last_row, last_col, name in tab.styles:
-        for row in range(first_row, last_row + 1):
-            for col in range(first_col, last_col + 1):
-                styles[(row, col)] = name
+    """Return the <sheetData> element for a tab and its used range.
 
+    List tabs such as Import log run to tens of thousands of cells, so
+    styles are laid out row by row with slice assignment (a later range
+    wins, as in ``tab.styles`` order), and each distinct text is escaped
+    once.
+    """
+    row_styles: dict[int, list[str | None]] = {}
+    for first_row, first_col, last_row, last_col, name in tab.styles:
+        fill = [name] * (last_col - first_col + 1)
+        for row in range(first_row, last_row + 1):
+            line = row_styles.get(row)
+            if line is None:
+                line = row_styles[row] = []
+            if len(line) <= last_col:
+                line.extend([None] * (last_col + 1 - len(line)))
+            line[first_col:last_col + 1] = fill
+
+    letters = [column_letter(col) for col in range(1, tab.width + 1)]
+    attrs_by_style = {name: f' s="{index}"' for name, index in key.items() if index}
+    texts: dict[str, str] = {}
     out = ["<sheetData>"]
     for row_index, values in enumerate(tab.cells):
+        number = row_index + 1
+        styles = row_styles.get(row_index, ())
         cells = []
         for col_index, value in enumerate(values):
-            style_name = styles.get((row_index, col_index))
-            if value is None and style_name is None:
-                continue
-            cells.append(_cell_xml(row_index + 1, col_index + 1, value, style_name, key))
+            style_name = styles[col_index] if col_index < len(styles) else None
+            if value is None:
+                if style_name is not None:
+                    cells.append(f'<c r="{letters[col_index]}{number}"{attrs_by_style.get(style_name, "")}/>')
+            elif type(value) is str:
+                # The same file, sheet and result names repeat down a list tab.
+                text = texts.get(value)
+                if text is None:
+                    text = texts[value] = xml_text(value)
+                style = attrs_by_style.get(style_name, "") if style_name else ""
+                cells.append(f'<c r="{letters[col_index]}{number}"{style} t="inlineStr">'
+                             f'<is><t xml:space="preserve">{text}</t></is></c>')
+            else:
+                cells.append(_cell_xml(number, col_index + 1, value, style_name, key))
         height = tab.row_heights.get(row_index)
         attrs = f' ht="{height}" customHeight="1"' if height else ""
         if cells:
-            out.append(f'<row r="{row_index + 1}"{attrs}>' + "".join(cells) + "</row>")
+            out.append(f'<row r="{number}"{attrs}>' + "".join(cells) + "</row>")
     out.append("</sheetData>")
     last = cell_name(max(len(tab.cells), 1), max(tab.width, 1))
     return "".join(out).encode("utf-8"), f"A1:{last}"
@@ -191,15 +217,27 @@ def excel_serial(value: date | datetime) -> float:
     return delta.days + delta.seconds / 86400
 
 
+_SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData\b[^>]*>.*?</sheetData>", re.S)
+_DIMENSION = re.compile(rb'<dimension ref="[^"]*"\s*/>')
+_MERGE_CELLS = re.compile(rb"<mergeCells\b.*?</mergeCells>", re.S)
+
+
 def replace_sheet_data(sheet_xml: bytes, sheet_data: bytes, dimension: str) -> bytes:
-    """Return the sheet part with its cells replaced and everything else kept."""
-    pattern = re.compile(rb"<sheetData\s*/>|<sheetData\b[^>]*>.*?</sheetData>", re.S)
-    if not pattern.search(sheet_xml):
+    """Return the sheet part with its cells replaced and everything else kept.
+
+    The used range and the merged ranges are edited in the parts before and
+    after <sheetData> only, since a list tab's cells run to megabytes.
+    """
+    match = _SHEET_DATA.search(sheet_xml)
+    if not match:
         raise NotAWorkbook("A generated tab has no cell data section; rebuild the workbook.")
-    result = pattern.sub(lambda _: sheet_data, sheet_xml, count=1)
-    result = re.sub(rb'<dimension ref="[^"]*"\s*/>', f'<dimension ref="{dimension}"/>'.encode(), result, count=1)
-    result = re.sub(rb"<mergeCells\b.*?</mergeCells>", b"", result, flags=re.S)
-    return result
+    head, tail = sheet_xml[:match.start()], sheet_xml[match.end():]
+    new_dimension = f'<dimension ref="{dimension}"/>'.encode()
+    head, found = _DIMENSION.subn(new_dimension, head, count=1)
+    if not found:
+        tail = _DIMENSION.sub(new_dimension, tail, count=1)
+    head, tail = _MERGE_CELLS.sub(b"", head), _MERGE_CELLS.sub(b"", tail)
+    return head + sheet_data + tail
 
 
 def stretch_chart_ranges(chart_xml: bytes, subjects: int, points: int) -> bytes:
