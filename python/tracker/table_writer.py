@@ -275,6 +275,11 @@ class TableWriter:
         info = self.table(name)
         sheet = self._sheet(info.sheet_part)
         conflicts = []
+        # An import fills thousands of cells in a few columns, so each
+        # column's style for new cells is looked up once. Writing to the
+        # last body row can change that style (a date format), so such a
+        # write forgets the column's entry.
+        column_styles: dict[int, str | None] = {}
         for (row_index, header), value in values.items():
             if value is None or _is_nan(value):
                 continue
@@ -284,8 +289,12 @@ class TableWriter:
             col = info.column(header)
             row = info.first_row + 1 + row_index
             existing = sheet.value(row, col)
-            if sheet.is_empty(row, col):
-                sheet.write(row, col, value, self._column_style(sheet, info, col), self._date_style)
+            if existing is None and not sheet.has_formula(row, col):
+                if col not in column_styles:
+                    column_styles[col] = self._column_style(sheet, info, col)
+                sheet.write(row, col, value, column_styles[col], self._date_style)
+                if row == info.last_row:
+                    column_styles.pop(col, None)
             elif same_value(existing, value):
                 continue
             elif overwrite and not sheet.has_formula(row, col):
@@ -1091,6 +1100,13 @@ def _is_date_format(format_id: int, formats: etree._Element | None) -> bool:
 def _widen_spans(row: etree._Element, col: int) -> None:
     spans = row.get("spans")
     if not spans:
+        return
+    # Most rows carry one "first:last" span, which is widened without a list.
+    first, colon, last = spans.partition(":")
+    if colon and first.isdigit() and last.isdigit():
+        low, high = sorted((int(first), int(last)))
+        if not low <= col <= high:
+            row.set("spans", f"{min(low, col)}:{max(high, col)}")
         return
     bounds = [int(n) for piece in spans.split() for n in piece.split(":") if n.isdigit()]
     if bounds and not min(bounds) <= col <= max(bounds):

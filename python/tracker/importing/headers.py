@@ -199,6 +199,8 @@ def find_header(sheet: SourceSheet, vocabulary: Vocabulary, need_grades: bool = 
     width = max((len(r) for r in sheet.rows[:HEADER_SCAN_ROWS + 1]), default=0)
     best: tuple[int, HeaderLayout] | None = None
     for row in range(min(HEADER_SCAN_ROWS, len(sheet.rows))):
+        if not _names_pupil(sheet, row, width, vocabulary):
+            continue  # skipped before the costlier layout, since has_pupil below would reject it
         layout = _layout(sheet, row, width, vocabulary)
         has_pupil = "upn" in layout.roles or "name" in layout.roles or (
             "surname" in layout.roles and "forename" in layout.roles
@@ -209,6 +211,12 @@ def find_header(sheet: SourceSheet, vocabulary: Vocabulary, need_grades: bool = 
         if best is None or score > best[0]:
             best = (score, layout)
     return best[1] if best else None
+
+
+def _names_pupil(sheet: SourceSheet, row: int, width: int, vocabulary: Vocabulary) -> bool:
+    """Return whether a row has the UPN or name headings that every header row needs."""
+    roles = {vocabulary.role(clean_header(value)) for value in _filled_row(sheet, row, width)}
+    return "upn" in roles or "name" in roles or ("surname" in roles and "forename" in roles)
 
 
 def _layout(sheet: SourceSheet, row: int, width: int, vocabulary: Vocabulary) -> HeaderLayout:

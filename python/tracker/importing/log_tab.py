@@ -25,8 +25,12 @@ def import_log_tab(title: str, summary: str, rows: list[LogRow]) -> Tab:
     if not rows:
         tab.put(first, 0, "Nothing was imported.", "note")
         return tab
-    for offset, row in enumerate(rows):
-        tab.put_row(first + offset, 0, [_as_text(v) for v in row.values()])
+    # One row per value imported, so the rows go in whole rather than cell by
+    # cell through Tab.put. Every value is text or None after _as_text, which
+    # Tab.put would store unchanged.
+    while len(tab.cells) < first:
+        tab.cells.append([])
+    tab.cells[first:] = [[_as_text(v) for v in row.values()] for row in rows]
     tab.style(first, 0, first + len(rows) - 1, len(LOG_HEADERS) - 1, "text")
     return tab
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pandas as pd
 
@@ -16,6 +17,8 @@ from ..core.tables import display, fold
 _APOSTROPHES = re.compile(r"['\u2018\u2019\u02bc`\u00b4]")
 _DASHES = re.compile(r"[\-\u2010-\u2015\u2212]")
 _SPACE = re.compile(r"[\s,]+")
+_CLASS_WORD = re.compile(r"^(class|form)\s+")
+_LEADING_ZEROS = re.compile(r"^0+(?=\d)")
 
 
 def name_key(text: object) -> str:
@@ -26,6 +29,19 @@ def name_key(text: object) -> str:
     "OBrien", "Smith-Jones" matches "Smith Jones" and "Smith, Amy" matches
     "Smith Amy".
     """
+    if isinstance(text, str):
+        return _text_name_key(text)
+    return _name_key(text)
+
+
+@lru_cache(maxsize=16384)
+def _text_name_key(text: str) -> str:
+    # Cached because every row's name and class is folded, and the same
+    # class names are folded again for each candidate pupil.
+    return _name_key(text)
+
+
+def _name_key(text: object) -> str:
     folded = fold(text)
     folded = _APOSTROPHES.sub("", folded)
     folded = _DASHES.sub(" ", folded)
@@ -34,9 +50,13 @@ def name_key(text: object) -> str:
 
 def class_key(text: object) -> str:
     """Return a class name folded for matching, with a leading 'class' and leading zeros dropped."""
-    key = name_key(display(text))
-    key = re.sub(r"^(class|form)\s+", "", key)
-    return re.sub(r"^0+(?=\d)", "", key)
+    return _class_key(name_key(display(text)))
+
+
+@lru_cache(maxsize=4096)
+def _class_key(key: str) -> str:
+    key = _CLASS_WORD.sub("", key)
+    return _LEADING_ZEROS.sub("", key)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ with both values and both places.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..core.consolidate import parse_heading
 from ..core.settings import Settings
@@ -48,7 +49,8 @@ def plan_grades(readings: list[Reading], class_tables: list[RawTable], settings:
     """Return the cells to fill for each reading, in the order the readings came."""
     plan = GradePlan()
     targets = _pupil_rows(class_tables)
-    columns = {table.name: _grade_headers(table, settings) for table in class_tables}
+    parsed_headings: dict[str, tuple[str, str] | None] = {}  # every class sheet has the same headings
+    columns = {table.name: _grade_headers(table, settings, parsed_headings) for table in class_tables}
 
     # Two files that give one pupil different grades for the same point and
     # subject: neither is imported, since choosing one would be a guess.
@@ -122,13 +124,19 @@ def plan_grades(readings: list[Reading], class_tables: list[RawTable], settings:
 
 def _note(reading: Reading) -> str | None:
     notes = []
-    if fold(reading.raw) != fold(reading.code):
+    if reading.raw != reading.code and _folded(reading.raw) != _folded(reading.code):
         notes.append(f"Typed as '{reading.raw}'.")
     if reading.point_assumed:
         notes.append(f"No point in the file's headings, so the current point ({reading.point}) was used.")
     if reading.hidden_row:
         notes.append("The row is hidden in the file; the pupil may have left.")
     return " ".join(notes) or None
+
+
+@lru_cache(maxsize=1024, typed=True)
+def _folded(value: object) -> str:
+    # A few spellings of each grade recur on every row of every file.
+    return fold(value)
 
 
 def _same_grade(existing: object, code: str, settings: Settings) -> bool:
@@ -158,10 +166,15 @@ def _pupil_rows(class_tables: list[RawTable]) -> dict[str, _Target]:
     return rows
 
 
-def _grade_headers(table: RawTable, settings: Settings) -> dict[tuple[str, str], str]:
+def _grade_headers(table: RawTable, settings: Settings,
+                   parsed_headings: dict[str, tuple[str, str] | None]) -> dict[tuple[str, str], str]:
+    """Return {(point, subject): header} for a class table; ``parsed_headings`` caches parse_heading."""
     headers: dict[tuple[str, str], str] = {}
     for header in table.header:
-        parsed = parse_heading(str(header), settings)
+        text = str(header)
+        if text not in parsed_headings:
+            parsed_headings[text] = parse_heading(text, settings)
+        parsed = parsed_headings[text]
         if parsed is not None:
             headers.setdefault(parsed, header)
     return headers

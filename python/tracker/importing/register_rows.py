@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from .. import contract as c
 from ..core.register import parse_year
 from ..core.settings import _number
 from ..core.support import parse_date
-from ..core.tables import display, fold
+from ..core.tables import column_letter, display, fold
 from .headers import Vocabulary, clean_header, find_header
 from .records import Problem
 from .sources import SourceSheet
@@ -93,7 +94,7 @@ def flag(value: object) -> bool | None:
         return False
     if isinstance(value, bool):
         return value
-    text = fold(display(value)).strip(". ")
+    text = _fold(display(value)).strip(". ")
     if text in _TRUE:
         return True
     if text in _FALSE:
@@ -104,7 +105,7 @@ def flag(value: object) -> bool | None:
 def sen_code(value: object) -> str | None:
     if value is None:
         return "N"
-    text = re.sub(r"[^a-z ]+", " ", fold(value))
+    text = re.sub(r"[^a-z ]+", " ", _fold(value))
     return SEN_CODES.get(re.sub(r"\s+", " ", text).strip())
 
 
@@ -113,7 +114,7 @@ def eal_flag(value: object) -> bool | None:
     answer = flag(value)
     if answer is not None:
         return answer
-    text = fold(value)
+    text = _fold(value)
     if text in ENGLISH:
         return False
     if text in LANGUAGE_UNKNOWN:
@@ -124,8 +125,23 @@ def eal_flag(value: object) -> bool | None:
 def year_group(value: object) -> str | None:
     """Return 'R' or '1'..'6', accepting zero-padded years such as '03' and 'Year 03'."""
     if isinstance(value, str):
-        value = re.sub(r"\b0+(\d)", r"\1", value.strip())
+        return _text_year_group(value)
     return parse_year(value)
+
+
+@lru_cache(maxsize=1024)
+def _text_year_group(text: str) -> str | None:
+    return parse_year(re.sub(r"\b0+(\d)", r"\1", text.strip()))
+
+
+def _fold(value: object) -> str:
+    """Return fold(value), folding each text once, since an export repeats a few codes down every row."""
+    return _fold_text(value) if isinstance(value, str) else fold(value)
+
+
+@lru_cache(maxsize=4096)
+def _fold_text(text: str) -> str:
+    return fold(text)
 
 
 def rows_from_sheet(sheet: SourceSheet) -> tuple[list[RegisterRow], list[Problem]]:
@@ -143,6 +159,7 @@ def rows_from_sheet(sheet: SourceSheet) -> tuple[list[RegisterRow], list[Problem
         for col, text in layout.duplicates
     ]
     rows = []
+    letters = {role: column_letter(col + 1) for role, col in layout.roles.items()}  # as sheet.cell names them
     for row in range(layout.row + 1, len(sheet.rows)):
         values = {role: sheet.value(row, col) for role, col in layout.roles.items()}
         values = {role: (clean_header(v) or None) if isinstance(v, str) else v for role, v in values.items()}
@@ -150,7 +167,7 @@ def rows_from_sheet(sheet: SourceSheet) -> tuple[list[RegisterRow], list[Problem
             continue
         rows.append(RegisterRow(
             sheet.file, sheet.name, sheet.cell(row, 0), values,
-            {role: sheet.cell(row, col) for role, col in layout.roles.items()},
+            {role: f"{letter}{row + 1}" for role, letter in letters.items()},
             hidden=row in sheet.hidden_rows,
         ))
     return rows, problems

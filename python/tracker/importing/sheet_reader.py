@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..core.register import parse_year
-from ..core.settings import GradeScale
+from ..core.settings import Grade, GradeScale
 from ..core.tables import display
 from .headers import GradeColumn, HeaderLayout, Vocabulary, clean_header, find_header, header_key
 from .matching import Roster
@@ -31,6 +31,14 @@ class ProgressContext:
     roster: Roster
     scale: GradeScale
     current_point: str
+    _grades: dict[tuple[type, object], Grade | None] = field(default_factory=dict, repr=False)
+
+    def grade(self, value: object) -> Grade | None:
+        """Return the grade for a typed value, as ``scale.parse`` does, looking each value up once."""
+        key = (type(value), value)  # so that 1, 1.0 and True stay apart
+        if key not in self._grades:
+            self._grades[key] = self.scale.parse(value)
+        return self._grades[key]
 
 
 @dataclass
@@ -130,7 +138,7 @@ def _read_row(sheet: SourceSheet, row: int, layout: HeaderLayout, sheet_class: s
 def _read_grade(sheet: SourceSheet, row: int, column: GradeColumn, raw: object, pupil, sheet_point: str | None,
                 hidden: bool, context: ProgressContext, result: SheetReading) -> None:
     cell = sheet.cell(row, column.col)
-    grade = context.scale.parse(display(raw))
+    grade = context.grade(display(raw))
     if grade is None:
         hint = context.scale.suggestion(display(raw))
         fix = f" Did you mean {hint}?" if hint else " Use a grade from the Grades table on Settings."

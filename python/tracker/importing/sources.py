@@ -295,8 +295,11 @@ def _zero_padded_styles(archive: zipfile.ZipFile) -> dict[int, int]:
 
     if "xl/styles.xml" not in archive.namelist():
         return {}
+    data = archive.read("xl/styles.xml")
+    if b"numFmt" not in data:
+        return {}  # no custom number formats at all, so the XML need not be parsed
     ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-    styles = etree.fromstring(archive.read("xl/styles.xml"))
+    styles = etree.fromstring(data)
     widths = {}
     for fmt in styles.iter(f"{ns}numFmt"):
         code = fmt.get("formatCode", "").replace('"', "")
