@@ -93,6 +93,17 @@ def test_head_export_cancelled(workbook, monkeypatch):
     assert sorted(p.name for p in workbook.parent.iterdir()) == [workbook.name]
 
 
+def test_head_export_short_password(workbook, monkeypatch):
+    monkeypatch.setattr(dialogs, "ask_password", lambda *args, **kwargs: "pp2026")
+    actions = click(buttons.export_for_head, workbook)
+
+    message = alerts(actions)[0]
+    assert message.startswith("Export for head did not finish.")
+    assert "The password has 6 characters; use at least 8" in message
+    assert "pp2026" not in str(actions)
+    assert sorted(p.name for p in workbook.parent.iterdir()) == [workbook.name]
+
+
 def test_head_export_without_password(workbook, monkeypatch):
     monkeypatch.setattr(dialogs, "ask_password", lambda *args, **kwargs: "")
     actions = click(buttons.export_for_head, workbook)

@@ -17,7 +17,7 @@ from . import contract as c
 from . import dialogs
 from . import excel_adapter as excel
 from .buttons import free_path, local_path
-from .export import export_for_head
+from .export import MIN_PASSWORD_LENGTH, export_for_head
 
 HEAD_LABEL = "for head"
 GOVERNORS_LABEL = "governors report"
@@ -34,8 +34,9 @@ def export_book(book, governors: bool = False) -> str | None:
     if not governors:
         password = dialogs.ask_password(
             book,
-            "Type a password for the export, or leave this empty for none. Excel will ask for it before "
-            "opening the file. Send the password separately from the file.",
+            f"Type a password of at least {MIN_PASSWORD_LENGTH} characters for the export, or leave this "
+            "empty for none. Excel will ask for it before opening the file. Send the password separately "
+            "from the file.",
             "pptracker: Export for head",
             instead=("This Excel cannot show a password box. Close the workbook and run "
                      "'pptracker export' with --password in a Command Prompt instead."))
