@@ -27,9 +27,8 @@ def snapshot(path: Path) -> bytes | None:
     return path.read_bytes() if path.is_file() else None
 
 
-def owned_parts(path: Path) -> set[str]:
+def owned_parts(parts: dict[str, bytes]) -> set[str]:
     """Return the parts a refresh may rewrite: the owned tabs and their charts."""
-    infos, parts = read_parts(path)
     owned = set()
     for sheet in c.OWNED_SHEETS:
         try:
@@ -42,7 +41,7 @@ def owned_parts(path: Path) -> set[str]:
 
 def input_parts(path: Path) -> dict[str, bytes]:
     infos, parts = read_parts(path)
-    owned = owned_parts(path)
+    owned = owned_parts(parts)
     return {name: data for name, data in parts.items() if name not in owned}
 
 
@@ -120,21 +119,38 @@ def test_base_school_has_no_issues(tmp_path, capsys):
     assert issue_rows(path) == []
 
 
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads VmHWM from /proc (Linux)")
 def test_lying_zip_bomb_stays_small(tmp_path):
     """Reject the lying-size bomb without inflating it: the child's peak memory stays low."""
-    import resource
     import subprocess
 
     case = next(case for case in CASES if case.name == "zip_bomb_lying_sizes")
     path = case.make(tmp_path)
-    result = subprocess.run(
-        [sys.executable, "-c", "import resource, sys; from tracker import cli; code = cli.main(sys.argv[1:]); "
-         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(code)", "refresh", str(path)],
-        capture_output=True, text=True, timeout=60,
-    )
+    # VmHWM, not ru_maxrss, because Linux carries ru_maxrss over from the forked parent across exec.
+    code = ("import sys; from tracker import cli; code = cli.main(sys.argv[1:]); "
+            "print(next(line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM:'))); "
+            "sys.exit(code)")
+    result = subprocess.run([sys.executable, "-c", code, "refresh", str(path)],
+                            capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert "Error:" in result.stderr
     peak_kib = int(result.stdout.strip())
     assert peak_kib < 400 * 1024  # the bomb inflates to 1 GiB
     with zipfile.ZipFile(path) as archive:
         assert sum(info.compress_size for info in archive.infolist()) < 2 * 1024 * 1024
+
+
+def test_total_size_judged_before_inflating():
+    """Parts each under the part limit and the ratio limit are rejected by their total."""
+    from tracker.errors import NotAWorkbook
+    from tracker.package import MAX_PART_BYTES, MAX_RATIO, MAX_TOTAL_BYTES, check_sizes
+
+    part = MAX_PART_BYTES // 2
+    infos = []
+    for index in range(MAX_TOTAL_BYTES // part + 1):
+        info = zipfile.ZipInfo(f"xl/media/image{index}.png")
+        info.file_size, info.compress_size = part, part // (MAX_RATIO // 2)
+        infos.append(info)
+    with pytest.raises(NotAWorkbook, match="would inflate to"):
+        check_sizes("school.xlsm", infos)
+    check_sizes("school.xlsm", infos[:-1])

@@ -47,8 +47,8 @@ def zeros_stream(mebibytes: int) -> tuple[bytes, int]:
 def zeros_entry(name: str, mebibytes: int, declared_size: int | None = None) -> RawEntry:
     """Return an entry inflating to ``mebibytes`` MiB of zeros.
 
-    ``declared_size`` makes the headers lie about the inflated size; the CRC
-    then covers only the declared bytes, so a reader that stops at the
+    ``declared_size`` makes the headers understate the inflated size. The
+    CRC then covers only the declared bytes, so a reader that stops at the
     declared size finds nothing wrong.
     """
     stream, crc = zeros_stream(mebibytes)
