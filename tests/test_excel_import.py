@@ -25,6 +25,9 @@ import make_import_fixtures as fx
 from tracker import buttons, excel_adapter, excel_tables
 from tracker import contract as c
 from tracker.importing import import_progress, import_register
+from tracker.importing.records import LOG_HEADERS
+from tracker.importing.sources import find_files
+from tracker.tabs import LIST_HEADER_ROW
 
 NOW = datetime(2026, 3, 20, 15, 30)
 
@@ -163,12 +166,13 @@ def test_progress_skips_own_workbook(folder, tmp_path):
     shutil.copytree(folder / "teachers", teachers)
     tracker = teachers / "tracker.xlsm"
     shutil.copyfile(folder / "tracker.xlsm", tracker)
-    payload = with_setting(tracker, c.SETTING_PROGRESS_FOLDER, ".")
+    payload = with_setting(tracker, c.SETTING_PROGRESS_FOLDER, str(teachers))
     grids, _ = run_button(buttons.import_progress_files, payload)
 
-    log = [row for row in grids[c.IMPORT_LOG_SHEET] if row and row[0]]
-    assert log
-    assert not [row for row in log if "tracker.xlsm" in str(row)]
+    column = LOG_HEADERS.index("Source file")
+    rows = grids[c.IMPORT_LOG_SHEET][LIST_HEADER_ROW + 1:]
+    source_files = {row[column] for row in rows if len(row) > column and row[column]}
+    assert source_files == {label for _, label in find_files([folder / "teachers"])}
 
 
 def test_formula_cells_kept_at_write(folder, headless_progress, monkeypatch):
