@@ -714,6 +714,12 @@ CASES: list[Case] = [
     Case("table_renamed", "The Pupils table renamed.",
          school_case(after=rename_table(c.PUPILS_TABLE, "Pupils1")),
          error="The table 'Pupils' was not found", exit_code=1),
+    Case("class_table_renamed", "A class sheet's table renamed, so its grades would be lost without a word.",
+         school_case(after=rename_table("Class_2A", "Table7")),
+         rows=(Row("Class 2A", cell_name(FIRST_ROW - 1, 1), "has grade columns but is named 'Table7'"),
+               *(Row(c.PUPILS_SHEET, pupil_cell(serial, UPN), "not on any class sheet")
+                 for serial, pupil in enumerate(PUPILS) if pupil[3] == "2A")),
+         check=expect_reading({serial: None for serial, pupil in enumerate(PUPILS) if pupil[3] == "2A"})),
     Case("table_deleted", "The Support table converted to a plain range.",
          school_case(after=convert_to_range(c.SUPPORT_SHEET, c.SUPPORT_TABLE)),
          error="The table 'Support' was not found", exit_code=1),
