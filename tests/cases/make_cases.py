@@ -782,6 +782,10 @@ CASES: list[Case] = [
                           set_pupil(4, "Surname", "-1"))),
          check=expect_text_cells({0: ("Smith", "=HYPERLINK(\"http://example.invalid\",\"x\")"),
                                   2: ("Patel", "+44 7700"), 4: ("-1", "@SUM(A1)")})),
+    Case("formula_like_grade", "A grade typed as a formula is reported, and stays text on Data issues.",
+         school_case(set_grade(0, A_READING, "=1+1")),
+         rows=(Row(class_sheet(0), class_cell(0, A_READING), NOT_ON_SCALE, value="=1+1"),),
+         check=lambda path, figures: _assert_no_formulas(path, c.ISSUES_SHEET)),
     Case("right_to_left_names", "Arabic and Hebrew names.",
          school_case(both(set_pupil(0, "Surname", "الحسن"), set_pupil(0, "Forename", "مريم"),
                           set_pupil(2, "Surname", "כהן"), set_pupil(2, "Forename", "נועה"))),
@@ -870,6 +874,13 @@ def _renamed(path: Path, name: str, lock: Callable[[str], str]) -> Path:
     path.rename(target)
     (target.parent / lock(target.name)).write_bytes(b"\x00" * 165)
     return target
+
+
+def _assert_no_formulas(path: Path, sheet: str) -> None:
+    infos, parts = read_parts(path)
+    xml = parts[sheet_part(parts, sheet)]
+    assert b"<f>" not in xml
+    assert b"<f " not in xml
 
 
 def _assert_protected(path: Path, sheet: str) -> None:
