@@ -68,7 +68,8 @@ def _import_progress(args: argparse.Namespace) -> int:
 
     report = import_progress(args.book, args.paths, progress=TerminalProgress(), out=args.output)
     print(report.summary())
-    return 0
+    # Some unreadable files are normal and reported; none read at all means a wrong path.
+    return 0 if report.files_read or not report.files_skipped else 1
 
 
 def _import_register(args: argparse.Namespace) -> int:
