@@ -193,7 +193,7 @@ def test_import_log_records_source(imported):
     book = imported[0]
     sam = fx.child(1)
     rows = [r for r in import_log(book) if r[2] == sam.upn and r[3] == "Autumn Maths"]
-    assert rows == [("Imported", "Sam Smith", sam.upn, "Autumn Maths", "", "WTS", "Class 3A", "H4",
+    assert rows == [("In tracker", "Sam Smith", sam.upn, "Autumn Maths", "", "WTS", "Class 3A", "H4",
                      "3A progress.xlsx", "Class 3A", "D6", "")]
 
 
@@ -262,7 +262,7 @@ def test_point_assumed_from_settings(tmp_path, folder):
     report = import_progress(book, [source], now=NOW)
     # No point in the headings, sheet or file name, so the current point (Spring) is used and noted.
     assert report.filled == 1
-    rows = [r for r in import_log(book) if r[0] == "Imported"]
+    rows = [r for r in import_log(book) if r[0] == "In tracker"]
     assert rows[0][3] == "Spring Maths"
     assert "current point" in rows[0][11]
 

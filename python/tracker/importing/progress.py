@@ -176,5 +176,6 @@ def _log_rows(report: ImportReport, plan: GradePlan, files: list[str]) -> list[L
 
 def _log_summary(report: ImportReport) -> str:
     return (f"{plural(len(report.files_read), 'file')} read, {len(report.files_skipped)} skipped; "
-            f"{plural(report.filled + report.already, 'grade')} imported, {plural(report.conflicts, 'conflict')}, "
+            f"{plural(report.filled + report.already, 'grade')} in the tracker "
+            f"({report.filled} filled now, {report.already} already there), {plural(report.conflicts, 'conflict')}, "
             f"{plural(len(report.problems) - report.conflicts, 'other problem')}.")

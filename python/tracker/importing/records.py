@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from ..core.issues import IssueLog
 
 # Results on the Import log, one per row.
-IMPORTED = "Imported"
+# "In tracker" covers a value filled now and one already there from an earlier
+# import, so importing the same files again leaves the log, and the file, unchanged.
+IMPORTED = "In tracker"
 CONFLICT = "Conflict"
 NOT_IMPORTED = "Not imported"
 SHEET_READ = "Sheet read"
