@@ -210,3 +210,20 @@ def test_missing_output_folder_names_folder(build_school, capsys):
     assert ".~pptracker-" not in error
     assert "refreshed.xlsm" in error
     assert error.count("\n") == 1
+
+
+def test_stale_temporary_file_removed(build_school):
+    import os
+    import time
+
+    path = build_school(small_school())
+    stale = path.parent / ".~pptracker-killed.tmp"
+    fresh = path.parent / ".~pptracker-running.tmp"
+    stale.write_bytes(b"half a zip")
+    fresh.write_bytes(b"another save in progress")
+    two_hours_ago = time.time() - 7200
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+
+    refresh_file(path, now=REFRESH_TIME)
+    assert not stale.exists()
+    assert fresh.exists()

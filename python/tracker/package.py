@@ -12,6 +12,7 @@ import os
 import posixpath
 import struct
 import tempfile
+import time
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -44,6 +45,27 @@ RATIO_FREE_BYTES = 1024 * 1024
 # Excel saves a workbook with a password to open (and an old .xls) as an
 # OLE compound file, which starts with these bytes, not as a zip.
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+# Temporary files that a save writes beside the target before moving it into place.
+TEMP_PREFIX = ".~pptracker-"
+# A save takes seconds, so a temporary file this old was left by a killed process.
+STALE_TEMP_SECONDS = 3600
+
+
+def remove_stale_temporary_files(folder: Path) -> None:
+    """Delete pptracker temporary files left in a folder by a process that was killed mid-save."""
+    now = time.time()
+    try:
+        candidates = list(folder.glob(TEMP_PREFIX + "*.tmp"))
+    except OSError:
+        return
+    for path in candidates:
+        try:
+            if now - path.stat().st_mtime > STALE_TEMP_SECONDS:
+                path.unlink()
+        except OSError:
+            continue  # another process removed it, or the folder is read-only: the save reports that
 
 
 def lock_files(path: Path) -> list[Path]:
@@ -202,9 +224,10 @@ class Package:
         level = zlib.Z_DEFAULT_COMPRESSION if compresslevel is None else compresslevel
         out = Path(out)
         check_writable(out)
+        remove_stale_temporary_files(out.parent)
         names = {info.filename for info in self.infos}
         try:
-            fd, temp_name = tempfile.mkstemp(prefix=".~pptracker-", suffix=".tmp", dir=out.parent)
+            fd, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=out.parent)
         except OSError as error:
             raise SaveFailed.from_os_error(out, error) from error
         try:
