@@ -422,7 +422,7 @@ class Builder:
         for col, width in enumerate(mt.SPEND_WIDTHS):
             sheet.set_column(col, col, width)
         # The chart figures repeat the tables, so their columns are hidden
-        # (and left off the printout); the charts are told to plot them anyway.
+        # (and left off the printout); the charts are set to plot them anyway.
         sheet.set_column(mt.CHART_DATA_COLUMN, mt.CHART_DATA_COLUMN, 30, None, {"hidden": True})
         sheet.set_column(mt.CHART_DATA_COLUMN + 1, mt.CHART_DATA_COLUMN + 2, 12, None, {"hidden": True})
         sheet.set_landscape()

@@ -1,7 +1,7 @@
 """Export for the head and the governors' report, for the Excel buttons.
 
 The export (tracker.export) reads the workbook's file, so the button saves
-the workbook first and the export shows what the user sees. The file goes
+the workbook first and the export matches what is on screen. The file goes
 beside the workbook, named after it and the date. The head's export can
 have a password, typed in a dialog and passed straight to the encryption.
 It is never stored, logged or shown again. Excel itself also saves the

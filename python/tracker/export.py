@@ -213,7 +213,7 @@ def export_for_head(book_path: str | Path, out_path: str | Path, password: str |
     With ``governors`` the file contains figures only, with small groups
     suppressed. Otherwise it contains the summary tabs for the head, plus
     the input sheets as values when ``include_inputs`` is set. With a password
-    the file is encrypted so Excel asks for it before opening. ``now`` is
+    the file is encrypted, so Excel prompts for it before opening. ``now`` is
     the calculation time (the current time when not given). Errors that a
     user can fix raise TrackerError subclasses, and nothing is written.
     """

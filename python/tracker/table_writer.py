@@ -278,7 +278,7 @@ class TableWriter:
         # An import fills thousands of cells in a few columns, so each
         # column's style for new cells is looked up once. Writing to the
         # last body row can change that style (a date format), so such a
-        # write forgets the column's entry.
+        # write drops the column's entry.
         column_styles: dict[int, str | None] = {}
         for (row_index, header), value in values.items():
             if value is None or _is_nan(value):

@@ -193,11 +193,16 @@ def term_window(point: str, academic_year: str, today: date) -> tuple[date, date
     """Return the first and last day of the term an assessment point falls in.
 
     Points named after terms (Autumn, Spring, Summer, with or without a
-    half-term number) use the usual English term months; any other name
+    half-term number) use the usual English term months. Any other name
     falls back to the 13 weeks before today.
     """
     match = re.match(r"\s*(\d{4})", academic_year or "")
-    start_year = int(match.group(1)) if match else (today.year if today.month >= 9 else today.year - 1)
+    if match:
+        start_year = int(match.group(1))
+    elif today.month >= 9:
+        start_year = today.year
+    else:
+        start_year = today.year - 1
     word = fold(point).split(" ")[0] if point else ""
     if word.startswith("aut"):
         return date(start_year, 9, 1), date(start_year, 12, 31)

@@ -121,7 +121,7 @@ def import_tabs(old_issues: list[list[object]] | None, old_log: list[list[object
     """Return the Data issues and Import log tabs an import writes, or [] when it would change nothing.
 
     ``old_issues`` and ``old_log`` are the two tabs' cells as they are now,
-    and ``changed`` says whether the import changed any table cell. Both
+    and ``changed`` is True when the import changed any table cell. Both
     the file import and the Excel buttons decide here, so they agree on
     when a repeated import leaves the workbook alone.
     """
