@@ -242,3 +242,20 @@ def test_grade_aliases_with_dots_and_case(refreshed):
     assert scale.parse(" exs ").code == "EXS"
     assert scale.parse("Greater  depth").code == "GDS"
     assert scale.parse("EXT") is None
+
+
+def test_summary_detail_leaves_out_empty_scopes(refreshed):
+    path, _ = refreshed
+    values = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(
+        c.SUMMARY_SHEET).to_python(skip_empty_area=False)
+    header = next(i for i, row in enumerate(values) if row[:3] == ["Scope", "Point", "Subject"])
+    scopes = list(dict.fromkeys(row[0] for row in values[header + 1:] if row[0]))
+    assert scopes == ["Whole school", "KS1", "KS2", "Year 2", "Year 5"]
+
+
+def test_equal_gaps_change_by_exactly_zero():
+    from tracker.core.attainment import _clean
+
+    assert _clean((80 - 200 / 3) - (80 - 200 / 3 + 1e-15)) == 0.0
+    assert str(_clean(-7.105427357601002e-15)) == "0.0"
+    assert _clean(-13.3333333333) == -13.333333333

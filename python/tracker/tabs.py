@@ -88,9 +88,10 @@ def count_text(on_track: int, assessed: int, small_group: int) -> str | None:
 
 
 def _round(value: object) -> float | None:
+    """Return a figure to one decimal place, with -0.0 shown as 0.0."""
     if value is None or pd.isna(value):
         return None
-    return round(float(value), 1)
+    return round(float(value), 1) + 0.0
 
 
 def build_tabs(result: RefreshResult) -> list[Tab]:
@@ -193,7 +194,13 @@ def summary_tab(result: RefreshResult) -> Tab:
     tab.style(top + 1, 0, top + 1, len(detail_headers) - 1, "header")
     row = top + 2
     first_detail = row
+    # A year group or key stage with no grades at all (a school without
+    # Reception, say) would only add rows of "none assessed".
+    everyone = result.attainment[result.attainment["group"] == ALL]
+    graded = set(everyone[everyone["assessed"] > 0]["scope"]) | {c.WHOLE_SCHOOL}
     for scope, _ in scopes():
+        if scope not in graded:
+            continue
         for point in s.points:
             for subject in subjects:
                 key = (point, subject, scope)

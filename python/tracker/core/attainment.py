@@ -96,10 +96,21 @@ def gaps(table: pd.DataFrame, settings: Settings) -> pd.DataFrame:
                 gap = non_pp - pp if pp is not None and non_pp is not None else None
                 before = previous_gap.get((subject, scope))
                 change = gap - before if gap is not None and before is not None else None
+                # Differences of equal percentages leave float noise such as -7e-15;
+                # nine decimals keep every real difference and make those exactly 0.
+                gap = _clean(gap)
+                change = _clean(change)
                 small = min(pp_assessed, non_pp_assessed) < settings.small_group
                 records.append([point, subject, scope, pp, non_pp, gap, change, small])
                 previous_gap[(subject, scope)] = gap
     return pd.DataFrame(records, columns=GAP_COLUMNS)
+
+
+def _clean(value: float | None) -> float | None:
+    """Return a percentage-point figure without float noise, and never -0.0."""
+    if value is None:
+        return None
+    return round(value, 9) + 0.0
 
 
 def _float(value: object) -> float | None:
