@@ -209,3 +209,19 @@ def test_short_password_rejected(tmp_path):
     with pytest.raises(TrackerError, match="use at least 8"):
         export_for_head(book, out, password="abc", now=EXPORT_TIME)
     assert not out.exists()
+
+
+def test_empty_password_variable_rejected():
+    def prompt(text):
+        raise AssertionError("must not prompt when the variable is set")
+
+    with pytest.raises(ExportError, match="is set but empty"):
+        read_password({PASSWORD_ENV: ""}, prompt=prompt)
+
+
+def test_one_character_password_message(tmp_path):
+    from tracker.build import build_workbook
+
+    book = build_workbook(tmp_path / "book.xlsm")
+    with pytest.raises(ExportError, match="The password has 1 character;"):
+        export_for_head(book, tmp_path / "head.xlsx", password="x", now=EXPORT_TIME)

@@ -168,7 +168,11 @@ def read_password(environ: dict[str, str] | None = None, prompt=getpass.getpass)
     The password is never echoed, logged or written into the workbook.
     """
     environ = os.environ if environ is None else environ
-    if environ.get(PASSWORD_ENV):
+    if PASSWORD_ENV in environ:
+        # An empty variable is a mistake in a script, not a request to prompt.
+        if not environ[PASSWORD_ENV]:
+            raise ExportError(f"{PASSWORD_ENV} is set but empty. Set it to the password, or unset it "
+                              "to be asked at the terminal.")
         return environ[PASSWORD_ENV]
     try:
         first = prompt("Password for the export: ")
@@ -226,7 +230,8 @@ def export_for_head(book_path: str | Path, out_path: str | Path, password: str |
                           "Leave out --include-inputs, or export for the head instead.")
     _check_paths(book, out)
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise ExportError(f"The password has {len(password)} characters; use at least {MIN_PASSWORD_LENGTH}, "
+        length = f"{len(password)} character" + ("" if len(password) == 1 else "s")
+        raise ExportError(f"The password has {length}; use at least {MIN_PASSWORD_LENGTH}, "
                           "such as three random words, because the file holds children's personal data.")
 
     package = Package.open(book)
