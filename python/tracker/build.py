@@ -352,7 +352,8 @@ class Builder:
         sheet.set_landscape()
         sheet.set_paper(9)  # A4
         sheet.fit_to_pages(1, 1)
-        sheet.print_area(0, 0, DETAIL_MIN_ROW - 1, CHART_DATA_COLUMN + 2)
+        # The figures behind the charts (from column R) repeat the headline, so the page stops before them.
+        sheet.print_area(0, 0, DETAIL_MIN_ROW - 1, CHART_DATA_COLUMN - 2)
         sheet.protect()
 
         data_col = xl_col_to_name(CHART_DATA_COLUMN)
