@@ -215,14 +215,33 @@ def find_header(sheet: SourceSheet, vocabulary: Vocabulary, need_grades: bool = 
 
 def _names_pupil(sheet: SourceSheet, row: int, width: int, vocabulary: Vocabulary) -> bool:
     """Return whether a row has the UPN or name headings that every header row needs."""
-    roles = {vocabulary.role(clean_header(value)) for value in _filled_row(sheet, row, width)}
+    lower, _ = _header_rows(sheet, row, width, vocabulary)
+    roles = {vocabulary.role(clean_header(value)) for value in lower}
     return "upn" in roles or "name" in roles or ("surname" in roles and "forename" in roles)
+
+
+def _header_rows(sheet: SourceSheet, row: int, width: int,
+                 vocabulary: Vocabulary) -> tuple[list[object], list[object]]:
+    """Return the (lower, upper) header rows, with role labels of the upper row brought down.
+
+    In a two-row header teachers often type "Pupil" and "UPN" on the upper
+    row, beside the merged points, and leave the cells under them blank
+    instead of merging them down. A blank lower cell under a role label
+    takes that label, so the pupil columns are found on the subject row.
+    """
+    lower = _filled_row(sheet, row, width)
+    upper = _filled_row(sheet, row - 1, width) if row > 0 else [None] * width
+    if not any(clean_header(value) for value in lower):
+        return lower, upper  # a blank row is no header, whatever sits above it
+    for col, value in enumerate(upper):
+        if not clean_header(lower[col]) and vocabulary.role(clean_header(value)):
+            lower[col] = value
+    return lower, upper
 
 
 def _layout(sheet: SourceSheet, row: int, width: int, vocabulary: Vocabulary) -> HeaderLayout:
     layout = HeaderLayout(row)
-    lower = _filled_row(sheet, row, width)
-    upper = _filled_row(sheet, row - 1, width) if row > 0 else [None] * width
+    lower, upper = _header_rows(sheet, row, width, vocabulary)
     _spread_right(upper, lower, vocabulary)
     seen_grades: set[tuple[str | None, str]] = set()
     for col, value in enumerate(lower):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,6 +44,14 @@ def import_progress(book: str | Path, paths: list[str | Path], progress: Progres
     tracker = open_book(book)
     found = plan_progress(paths, tracker.settings, tracker.pupils, tracker.class_tables, progress)
     report = found.report
+    if not report.files_read:
+        # Nothing was read, so the paths are wrong: the printed summary says
+        # why, and the workbook keeps the last import's log and issues.
+        if out and Path(out).resolve() != tracker.path.resolve():
+            shutil.copyfile(tracker.path, out)
+        if progress:
+            progress(len(found.files), len(found.files), "Done")
+        return report
     _write(tracker, found.plan, report)
 
     tab = progress_log_tab(found)
@@ -89,10 +98,13 @@ def plan_progress(paths: list[str | Path], settings: Settings, pupils: pd.DataFr
             continue
         report.files_read.append(label)
         for name, reason in source.skipped:
-            report.sheets.append(SheetSummary(label, name, used=False, reason=reason))
+            _skip_sheet(report, SheetSummary(label, name, used=False, reason=reason, fix=_sheet_fix(reason)))
         for sheet in source.sheets:
             reading = read_progress_sheet(sheet, context)
-            report.sheets.append(reading.summary)
+            if reading.summary.used:
+                report.sheets.append(reading.summary)
+            else:
+                _skip_sheet(report, reading.summary)
             report.problems.extend(reading.problems)
             report.hidden_rows += reading.summary.hidden_rows
             readings.extend(reading.readings)
@@ -116,6 +128,21 @@ def progress_log_tab(found: ProgressImport) -> Tab:
 def _skip_file(report: ImportReport, label: str, reason: str) -> None:
     report.files_skipped.append((label, reason))
     report.problems.append(Problem(label, None, "", None, reason, "Skipped this file; the others were imported."))
+
+
+def _skip_sheet(report: ImportReport, summary: SheetSummary) -> None:
+    """Record a sheet left out, with its reason as a problem so that it reaches Data issues."""
+    report.sheets.append(summary)
+    report.problems.append(Problem(summary.file, summary.sheet, "", None, summary.reason_sentence(), summary.fix))
+
+
+def _sheet_fix(reason: str) -> str:
+    """Return what was done about a sheet that sources.read_workbook left out, and the fix."""
+    if reason == "hidden sheet":
+        return "Skipped this sheet. If it contains this year's grades, unhide it in Excel and import again."
+    if reason == "empty sheet":
+        return "Skipped this sheet, which has nothing to import."
+    return "Skipped this sheet. Open the file in Excel, save it again and import again."
 
 
 def _write(tracker: TrackerBook, plan: GradePlan, report: ImportReport) -> None:
@@ -161,12 +188,15 @@ def _log_rows(report: ImportReport, plan: GradePlan, files: list[str]) -> list[L
             add(sheet.file, 0, LogRow(SHEET_READ, file=sheet.file, sheet=sheet.sheet, note=note + "."))
         else:
             add(sheet.file, 0, LogRow(SHEET_SKIPPED, file=sheet.file, sheet=sheet.sheet,
-                                      note=sheet.reason[:1].upper() + sheet.reason[1:] + "."))
+                                      note=f"{sheet.reason_sentence()} {sheet.fix}"))
     planned = {(p.file, p.sheet, p.cell) for p in plan.problems}
+    # A skipped sheet's problem has no cell, and its Sheet skipped row above already reports it.
+    planned |= {(s.file, s.sheet, "") for s in report.sheets_skipped}
     for problem in report.problems:
         if problem.sheet is None or (problem.file, problem.sheet, problem.cell) in planned:
             continue
-        add(problem.file, 1, LogRow(NOT_IMPORTED, value=problem.value, file=problem.file, sheet=problem.sheet,
+        add(problem.file, 1, LogRow(NOT_IMPORTED, pupil=problem.pupil, upn=problem.upn, column=problem.column,
+                                    value=problem.value, file=problem.file, sheet=problem.sheet,
                                     cell=problem.cell, note=f"{problem.problem} {problem.action}"))
     for row in plan.log:
         add(row.file or "", 2, row)
@@ -175,7 +205,9 @@ def _log_rows(report: ImportReport, plan: GradePlan, files: list[str]) -> list[L
 
 
 def _log_summary(report: ImportReport) -> str:
+    skipped = len(report.sheets_skipped)
     return (f"{plural(len(report.files_read), 'file')} read, {len(report.files_skipped)} skipped; "
+            f"{plural(skipped, 'sheet')} skipped; "
             f"{plural(report.filled + report.already, 'grade')} in the tracker "
             f"({report.filled} filled now, {report.already} already there), {plural(report.conflicts, 'conflict')}, "
-            f"{plural(len(report.problems) - report.conflicts, 'other problem')}.")
+            f"{plural(len(report.problems) - report.conflicts - skipped, 'other problem')}.")

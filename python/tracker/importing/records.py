@@ -17,8 +17,9 @@ SHEET_SKIPPED = "Sheet skipped"
 FILE_SKIPPED = "File skipped"
 FLAGGED = "Flagged"
 # Results that report a problem, so an import that finds a new one saves
-# the workbook even when it fills no cell.
-PROBLEM_RESULTS = frozenset({CONFLICT, NOT_IMPORTED, FILE_SKIPPED, FLAGGED})
+# the workbook even when it fills no cell. A skipped sheet is one, so the
+# reason reaches the Import log even when no sheet of a file was used.
+PROBLEM_RESULTS = frozenset({CONFLICT, NOT_IMPORTED, FILE_SKIPPED, SHEET_SKIPPED, FLAGGED})
 
 
 def plural(count: int, noun: str, nouns: str | None = None) -> str:
@@ -46,6 +47,9 @@ class Problem:
     value: object
     problem: str
     action: str
+    pupil: str | None = None  # the pupil the value belongs to, when the row names one
+    upn: str | None = None
+    column: str | None = None  # the tracker column the value was meant for, such as "Spring Maths"
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,9 @@ class LogRow:
                 self.target_cell, self.file, self.sheet, self.cell, self.note]
 
 
+# Skipped sheets listed one per line in a printed summary; the rest are on the Import log.
+SHOWN_SKIPPED_SHEETS = 10
+
 REFRESH_HINT = "Refresh the summary (button, or 'pptracker refresh') to update the figures."
 
 LOG_HEADERS = ["Result", "Pupil", "UPN", "Column", "Was", "Value", "Tracker sheet", "Tracker cell",
@@ -107,6 +114,12 @@ class SheetSummary:
     rows: int = 0  # pupil rows read
     grades: int = 0
     hidden_rows: int = 0
+    fix: str = "Skipped this sheet; the file's other sheets were read."  # what was done, and what to do
+
+    def reason_sentence(self) -> str:
+        """Return the reason as a sentence: capital first letter and a full stop."""
+        text = self.reason[:1].upper() + self.reason[1:]
+        return text if text.endswith(".") else text + "."
 
 
 @dataclass
@@ -128,6 +141,10 @@ class ImportReport:
     def sheets_used(self) -> list[SheetSummary]:
         return [s for s in self.sheets if s.used]
 
+    @property
+    def sheets_skipped(self) -> list[SheetSummary]:
+        return [s for s in self.sheets if not s.used]
+
     def summary(self) -> str:
         lines = [
             f"Read {plural(len(self.files_read), 'file')} ({plural(len(self.sheets_used), 'sheet')} used); "
@@ -136,9 +153,14 @@ class ImportReport:
         ]
         for _, reason in self.files_skipped:
             lines.append(f"Skipped: {reason}")
+        skipped = self.sheets_skipped
+        for sheet in skipped[:SHOWN_SKIPPED_SHEETS]:
+            lines.append(f"Skipped sheet '{sheet.sheet}' of {sheet.file}: {sheet.reason_sentence()}")
+        if len(skipped) > SHOWN_SKIPPED_SHEETS:
+            lines.append(f"  ... and {plural(len(skipped) - SHOWN_SKIPPED_SHEETS, 'more sheet')} on the Import log.")
         if self.hidden_rows:
             lines.append(f"Read {plural(self.hidden_rows, 'hidden row')} (flagged on the Import log).")
-        other = len(self.problems) - self.conflicts - len(self.files_skipped)
+        other = len(self.problems) - self.conflicts - len(self.files_skipped) - len(skipped)
         if other > 0:
             lines.append(f"{plural(other, 'value')} could not be imported; see the Import log and Data issues tabs.")
         lines.append(REFRESH_HINT if self.saved else "The workbook was not changed.")

@@ -30,6 +30,7 @@ class RegisterReport:
 
     file: str
     census_date: date | None = None
+    census_defaulted: bool = False  # True when no census date was given, so today's date was used
     rows_read: int = 0
     added: list[tuple[str, str]] = field(default_factory=list)  # (UPN, name)
     changes: list[Change] = field(default_factory=list)
@@ -45,7 +46,7 @@ class RegisterReport:
                  f"updated {plural(len(self.changes), 'value')} for "
                  f"{plural(len({ch.upn for ch in self.changes}), 'pupil')}, marked {len(self.marked_left)} as left."]
         if self.census_date:
-            lines.append(f"Ever 6 FSM worked out at the census date {self.census_date:%d/%m/%Y}.")
+            lines.append(census_note(self))
         for change in self.changes[:20]:
             before = "(blank)" if change.old is None else _shown(change.old)
             after = "(blank)" if change.new is None else _shown(change.new)
@@ -66,6 +67,15 @@ class RegisterReport:
 
     def issue_log(self) -> IssueLog:
         return issue_log(self.problems)
+
+
+def census_note(report: RegisterReport) -> str:
+    """Return the sentence naming the census date Ever 6 FSM was worked out at, and when it was a default."""
+    if not report.census_defaulted:
+        return f"Ever 6 FSM worked out at the census date {report.census_date:%d/%m/%Y}."
+    return (f"Ever 6 FSM worked out at today's date, {report.census_date:%d/%m/%Y}, because no census date "
+            "was given. The DfE funds Pupil Premium from the October census, so to match the funding "
+            "import again with --census-date set to the October census day.")
 
 
 def import_register(book: str | Path, file: str | Path, census_date: date | None = None,
@@ -115,7 +125,7 @@ def plan_register_import(file: str | Path, table: RawTable, now: datetime,
     census = census_date or now.date()
     path = Path(file)
     label = path.name
-    report = RegisterReport(label)
+    report = RegisterReport(label, census_defaulted=census_date is None)
     try:
         rows, problems = _read_rows(path, label, census, report)
     except UnreadableFile as error:
@@ -146,6 +156,8 @@ def register_log_tab(found: RegisterImport, table: RawTable) -> Tab:
     report.log = _log_rows(report, found.plan, table)
     summary = (f"{report.file}: {plural(report.rows_read, 'pupil')} read, {len(report.added)} added, "
                f"{plural(len(report.problems), 'problem')}.")
+    if report.census_date:
+        summary += " " + census_note(report)
     return import_log_tab("Import log: MIS register", summary, report.log)
 
 

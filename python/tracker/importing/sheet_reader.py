@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from ..core.register import parse_year
 from ..core.settings import Grade, GradeScale
 from ..core.tables import display
-from .headers import GradeColumn, HeaderLayout, Vocabulary, clean_header, find_header, header_key
+from .headers import HEADER_SCAN_ROWS, GradeColumn, HeaderLayout, Vocabulary, clean_header, find_header, header_key
 from .matching import Roster
 from .records import Problem, Reading, SheetSummary, plural
 from .sources import SourceSheet
@@ -57,8 +57,13 @@ def read_progress_sheet(sheet: SourceSheet, context: ProgressContext) -> SheetRe
     """
     layout = find_header(sheet, context.vocabulary)
     if layout is None:
-        summary = SheetSummary(sheet.file, sheet.name, used=False,
-                               reason="no header row naming pupils and subjects in the first rows")
+        summary = SheetSummary(
+            sheet.file, sheet.name, used=False,
+            reason=f"no header row in the first {HEADER_SCAN_ROWS} rows names both a pupil column "
+                   "(Name, Pupil or UPN) and grade columns (a subject such as Maths, under or beside its point)",
+            fix="Skipped this sheet. If it contains grades, put the column headings in one row, or two rows "
+                "with the points above the subjects, then import again.",
+        )
         return SheetReading(summary)
 
     result = SheetReading(SheetSummary(sheet.file, sheet.name, used=True))
@@ -125,6 +130,8 @@ def _read_row(sheet: SourceSheet, row: int, layout: HeaderLayout, sheet_class: s
             match.problem or "This pupil is not on the register.",
             f"Not imported ({plural(len(grade_cells), 'grade')}). Correct the name or add the UPN, then import again."
             + (" The row is hidden in the file, so the pupil may have left." if hidden else ""),
+            pupil=names[0] if names else None, upn=str(display(upn)) if upn is not None else None,
+            column=_column_name(grade_cells[0][0]) if len(grade_cells) == 1 else None,
         ))
         return
 
@@ -146,6 +153,8 @@ def _read_grade(sheet: SourceSheet, row: int, column: GradeColumn, raw: object, 
             sheet.file, sheet.name, cell, display(raw),
             f"'{display(raw)}' for {pupil.name} is not on the grade scale.",
             "Not imported." + fix,
+            pupil=pupil.name, upn=pupil.upn,
+            column=_column_name(column, sheet_point or context.current_point),
         ))
         return
     point = column.point or sheet_point or context.current_point
@@ -155,6 +164,12 @@ def _read_grade(sheet: SourceSheet, row: int, column: GradeColumn, raw: object, 
         point_assumed=column.point is None and sheet_point is None,
     ))
     result.summary.grades += 1
+
+
+def _column_name(column: GradeColumn, sheet_point: str | None = None) -> str | None:
+    """Return the tracker column a grade column fills ("Spring Maths"), or None when its point is unknown."""
+    point = column.point or sheet_point
+    return f"{point} {column.subject}" if point else None
 
 
 def _is_totals_label(text: str) -> bool:

@@ -107,6 +107,8 @@ def read_source(path: Path, label: str | None = None) -> SourceFile:
     path = Path(path)
     label = label or path.name
     suffix = path.suffix.lower()
+    if not path.exists():
+        raise UnreadableFile(f"{label} was not found. Check the path and the file or folder name.")
     if suffix not in SUFFIXES:
         raise UnreadableFile(f"{label} is not a file type pptracker reads (.xlsx, .xlsm, .xls or .csv).")
     data = read_bytes(path, label)
