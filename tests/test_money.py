@@ -232,9 +232,13 @@ def test_pupil_who_left_mid_provision(refreshed):
     assert tuition["Moved to on track"] == "1 of 2, 50.0% *"
     assert tuition["Still not on track"] == 1
     assert tuition["Cost per pupil moved (£)"] == 1200 + 1200 + GUS_COST
+    # Ava and Ben have the 40 days from 5 January to 13 February; Gus the 12 days up to 16 January.
+    assert tuition["Weeks (average)"] == round((40 + 40 + 12) / 7 / 3, 1)
 
     spelling = provisions["Spelling club"]
     assert spelling["Total cost (£)"] == 0
+    # It starts after Gus left, so it never ran and has no length.
+    assert spelling["Weeks (average)"] is None
     assert spelling["Left before the end"] == 1
     issues = result.issues
     started_late = issues[issues["Problem"] == f"This support starts after the pupil left on {LEFT_ON:%d/%m/%Y}."]
@@ -271,9 +275,37 @@ def test_provision_with_no_cost(refreshed):
     provisions = {row["Provision"]: row for row in table_after(sheet_rows(path, c.SPEND_SHEET), "Provision")}
     assert provisions["Reading volunteers"]["Total cost (£)"] == 0
     assert provisions["Reading volunteers"]["Cost per pupil (£)"] == 0
-    assert provisions["Breakfast club"]["Total cost (£)"] is None
-    assert provisions["Breakfast club"]["Cost per pupil (£)"] is None
+    # Breakfast club's only row has a blank cost: it adds £0 to the totals but says so, not "£0.00".
+    assert provisions["Breakfast club"]["Total cost (£)"] == "no cost typed"
+    assert provisions["Breakfast club"]["Cost per pupil (£)"] == "no cost typed"
+    assert provisions["Breakfast club"]["Cost per pupil moved (£)"] is None
     assert provisions["Breakfast club"]["Not measured yet"] == 1  # Attendance names no subject
+
+
+def test_weeks_stop_at_left_date(tmp_path):
+    from tracker.build import build_workbook
+
+    data = money_school(**{c.SETTING_YEAR: "2026/27"})
+    # Ivy Jones (9) leaves on 31/10/2026, two months before Maths tuition ends; Hana Ito (8) stays.
+    data.pupils[8][11] = date(2026, 10, 31)
+    tas = "Targeted academic support"
+    data.support += [
+        support_row(8, "Maths tuition", "Maths", tas, date(2026, 3, 4), date(2026, 12, 31), 303),
+        support_row(9, "Maths tuition", "Maths", tas, date(2026, 9, 1), date(2026, 12, 31), 122),
+    ]
+    path = build_workbook(tmp_path / "leaver_weeks.xlsm", data)
+    refresh_file(path, now=datetime(2027, 1, 15, 9, 0))
+
+    # Hana: 4 March to 31 December is 28 + 30 + 31 + 30 + 31 + 31 + 30 + 31 + 30 + 31 = 303 days.
+    # Ivy: 1 September to her Left date, 31 October, is 30 + 31 = 61 days of the 122 typed.
+    hana_days = 28 + 30 + 31 + 30 + 31 + 31 + 30 + 31 + 30 + 31
+    ivy_days = 30 + 31
+    provisions = {row["Provision"]: row for row in table_after(sheet_rows(path, c.SPEND_SHEET), "Provision")}
+    tuition = provisions["Maths tuition"]
+    assert tuition["Weeks (average)"] == round((hana_days / 7 + ivy_days / 7) / 2, 1)
+    assert tuition["Weeks (average)"] == 26.0
+    # £1 a day each, so the cost stops at the Left date too.
+    assert tuition["Total cost (£)"] == hana_days + ivy_days
 
 
 def test_impact_from_points_either_side(refreshed):

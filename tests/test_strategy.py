@@ -110,6 +110,8 @@ def test_activity_by_tier_for_the_academic_year(strategy):
     assert tuition_row[2] == TO_COMPLETE
     assert tuition_row[3] == pytest.approx(tuition)
     assert activities["Reading books (1 pupil)"][1] == TO_COMPLETE
+    # Breakfast club's cost is blank: shown as on Spend & impact, and adding £0 to the wider strategies.
+    assert activities["Breakfast club (1 pupil)"][3] == "no cost typed"
     assert "Reading volunteers (1 pupil)" in activities
 
 

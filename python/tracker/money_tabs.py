@@ -38,6 +38,9 @@ PROVISION_HEADERS = [
 STRATEGY_WIDTHS = [58, 46, 30, 14]
 LABEL_CHARS = 58  # a longer label in column A wraps onto a second line
 TO_COMPLETE = "[To complete]"
+# Shown in place of the cost of a provision whose every row has a blank
+# cost: the totals count it as £0, but "£0.00" would read as free.
+NO_COST = "no cost typed"
 
 TIER_EXAMPLES = {
     "Teaching": "Teaching (for example, CPD, recruitment and retention)",
@@ -225,7 +228,11 @@ def _provisions_section(tab: Tab, money: MoneyFigures, small_group: int) -> int:
         measured = line.moved + line.still_below
         total = _money(line.total_cost) if money.has_funding else None
         per_pupil = _money(line.cost_per_pupil) if money.has_funding else None
-        per_moved = _money(line.total_cost / line.moved) if money.has_funding and line.moved and total else None
+        if money.has_funding and total is None:
+            total, per_pupil = NO_COST, NO_COST
+        per_moved = None
+        if money.has_funding and line.moved and total and total != NO_COST:
+            per_moved = _money(line.total_cost / line.moved)
         tab.put_row(first + offset, 0, [
             line.provision, line.tier, line.area, line.strand, _months(line.strand_months),
             line.pupils, line.pp_pupils,
@@ -423,8 +430,10 @@ def _part_a(tab: Tab, row: int, money: MoneyFigures) -> int:
                 months = _months(line.strand_months)
                 evidence = f"EEF Toolkit: {line.strand}" + (f", {months}" if months else "") + checked
             pupils = "1 pupil" if line.pupils == 1 else f"{line.pupils} pupils"
-            tab.put_row(row, 0, [f"{line.provision} ({pupils})", evidence, TO_COMPLETE,
-                                 _money(line.committed) if money.has_funding else None])
+            cost = None
+            if money.has_funding:
+                cost = _money(line.committed) if line.costed else NO_COST
+            tab.put_row(row, 0, [f"{line.provision} ({pupils})", evidence, TO_COMPLETE, cost])
             tab.style(row, 1, row, 1, "note" if evidence == TO_COMPLETE else "text")
             tab.style(row, 2, row, 2, "note")
             tab.style(row, 3, row, 3, "money")

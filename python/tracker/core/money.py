@@ -13,7 +13,8 @@ Spend rules, in one place because the tab notes and docs/workbook.md repeat them
   A row with a cost but no dates counts as committed in the period shown,
   never as spent, and is reported.
 - When the register's Left column contains a date before the End, the support
-  ends on that date and the cost of the later days is not counted.
+  ends on that date: the cost of the later days is not counted, and the
+  provision's average weeks stop there too.
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ PROVISION_COLUMNS = [
     "costed_pupils", "cost_per_pupil", "moved", "still_below", "already_on_track", "not_measured",
     "left_early", "strand", "strand_months", "strand_date", "strand_source",
 ]
-ACTIVITY_COLUMNS = ["tier", "provision", "pupils", "committed", "strand", "strand_months",
+# ``costed`` is False when every row of the provision has a blank cost, so
+# its committed £0 is shown as "no cost typed" rather than as a figure.
+ACTIVITY_COLUMNS = ["tier", "provision", "pupils", "committed", "costed", "strand", "strand_months",
                     "strand_date", "strand_source"]
 # Long text sits in the wide columns B to D of the tab, and the UPN last so
 # it can run into the empty cells beside it.
@@ -478,8 +481,9 @@ def _activities(rows: pd.DataFrame, period: Period, today: date, strands: list[S
         if not in_period:
             continue
         strand = match_strand(group["provision"].iloc[0], strands)
+        costed = any(_has_cost(r.cost) for r in in_period)
         records.append([_most_common(group["tier"]), group["provision"].iloc[0],
-                        len({r.upn for r in in_period}), committed, *_strand_fields(strand)])
+                        len({r.upn for r in in_period}), committed, costed, *_strand_fields(strand)])
     frame = pd.DataFrame(records, columns=ACTIVITY_COLUMNS)
     order = {tier: i for i, tier in enumerate(TIER_ROWS)}
     return frame.sort_values(["tier", "committed"], key=lambda s: s.map(order) if s.name == "tier" else -s,
@@ -590,7 +594,7 @@ def _provisions(rows: pd.DataFrame, pupils: pd.DataFrame, grades: pd.DataFrame, 
         per_pupil = None
         if total is not None and costed_pupils:
             per_pupil = total / costed_pupils
-        weeks = [((r.end - r.start).days + 1) / 7 for r in group.itertuples() if r.start and r.end]
+        weeks = [_weeks(r) for r in group.itertuples() if r.start and r.end and _ran(r)]
         funded = _funded_text(set(group["pp_funded"]))
         strand = match_strand(group["provision"].iloc[0], strands)
         records.append([
@@ -606,6 +610,16 @@ def _provisions(rows: pd.DataFrame, pupils: pd.DataFrame, grades: pd.DataFrame, 
         ])
     frame = pd.DataFrame(records, columns=PROVISION_COLUMNS)
     return frame.sort_values("total_cost", ascending=False, na_position="last", kind="stable").reset_index(drop=True)
+
+
+def _ran(row) -> bool:
+    """Return False for support that starts after the pupil left, which never took place."""
+    return row.left_on is None or pd.isna(row.left_on) or row.left_on >= row.first
+
+
+def _weeks(row) -> float:
+    """Return the weeks from Start to End, both included, stopping at a leaver's Left date."""
+    return ((row.last - row.first).days + 1) / 7
 
 
 def _funded_text(flags: set[bool]) -> str:
