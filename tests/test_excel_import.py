@@ -208,6 +208,19 @@ def test_progress_folder_missing(folder, tmp_path):
     assert f"The folder '{tmp_path / 'No such folder'}' in 'Progress files folder' was not found." in message
 
 
+def test_progress_folder_without_readable_file_writes_nothing(folder, tmp_path):
+    empty = tmp_path / "empty folder"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("not a progress file")
+    path = shutil.copyfile(folder / "tracker.xlsm", tmp_path / "tracker.xlsm")
+    payload = with_setting(path, c.SETTING_PROGRESS_FOLDER, str(empty))
+    _, actions = run_button(buttons.import_progress_files, payload)
+
+    assert written_sheets(actions, payload) == set()
+    message = alerts(actions)[0]
+    assert message.endswith("The workbook was not changed.")
+
+
 def test_progress_without_dialog_names_setting(folder):
     payload = book_json(folder / "tracker.xlsm")
     _, actions = run_button(buttons.import_progress_files, payload)

@@ -62,6 +62,10 @@ def import_progress_files(book, status: Status) -> ImportReport | None:
     class_tables = [t for name, t in sorted(tables.items()) if name.startswith(c.CLASS_TABLE_PREFIX)]
     found = plan_progress([folder], settings, pupils, class_tables, progress, exclude=_own_file(book))
     report = found.report
+    if not report.files_read:
+        # As on the command line: nothing read means a wrong folder, so the
+        # open workbook keeps the last import's log and issues.
+        return report
 
     status("pptracker: filling the class sheets...")
     by_table: dict[str, TableEdits] = {}
