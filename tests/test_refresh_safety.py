@@ -149,7 +149,7 @@ def test_read_only_folder_leaves_original(build_school, capsys, monkeypatch):
     before = path.read_bytes()
 
     # Tests run as root here, which can write to a read-only folder, so the
-    # operating system's refusal is simulated where the package asks for it.
+    # operating system's refusal is simulated where the package creates its temporary file.
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(path.parent))
 
