@@ -221,6 +221,24 @@ def test_progress_folder_without_readable_file_writes_nothing(folder, tmp_path):
     assert message.endswith("The workbook was not changed.")
 
 
+def test_stopped_button_keeps_refresh_issues(folder, tmp_path):
+    from tracker.demo import write_demo
+
+    # The demo school has a few deliberate data issues from its refresh.
+    path = tmp_path / "demo.xlsm"
+    result = write_demo(path, pupils=40)
+    assert len(result.issues) > 0
+    payload = with_setting(path, c.SETTING_PROGRESS_FOLDER, "No such folder")
+    grids, _ = run_button(buttons.import_progress_files, payload)
+
+    rows = [row for row in grids[c.ISSUES_SHEET][LIST_HEADER_ROW + 1:] if any(v not in (None, "") for v in row)]
+    assert "'Progress files folder' was not found" in rows[0][3]
+    kept = [tuple(row[:5]) for row in rows[1:]]
+    expected = [tuple(None if v is None else v for v in r) for r in result.issues.itertuples(index=False)]
+    assert len(kept) == len(expected)
+    assert [row[3] for row in kept] == [r[3] for r in expected]
+
+
 def test_progress_without_dialog_names_setting(folder):
     payload = book_json(folder / "tracker.xlsm")
     _, actions = run_button(buttons.import_progress_files, payload)

@@ -113,7 +113,10 @@ def _report(book, caption: str, problem: str, sheet: str = "", cell: str = "") -
         where = f" (sheet '{sheet}'" + (f", cell {cell})" if cell else ")")
     action = f"{caption} stopped here. Fix the problem and click the button again."
     try:
-        excel.write_tab(book, excel.failure_tab(caption, problem, action, sheet, cell))
+        from .contract import ISSUES_SHEET
+
+        old = excel.sheet_grid(book, ISSUES_SHEET)
+        excel.write_tab(book, excel.failure_tab(caption, problem, action, sheet, cell, old=old))
     except Exception as error:  # the message box below still reaches the user
         log_unexpected(book, f"{caption}: writing the problem to Data issues", error)
     excel.alert(book, f"{caption} did not finish{where}.\n\n{problem}")

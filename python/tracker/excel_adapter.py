@@ -382,20 +382,48 @@ def workbook_xlwings_version(book) -> str | None:
     return str(version).strip() if version not in (None, "") else None
 
 
+def sheet_grid(book, name: str) -> list[list[object]] | None:
+    """Return a sheet's cells from A1 to the end of its used range, or None when there is no such sheet."""
+    if name not in [sheet.name for sheet in book.sheets]:
+        return None
+    sheet = book.sheets[name]
+    last = sheet.used_range.last_cell
+    return sheet.range((1, 1), (last.row, last.column)).options(ndim=2).value
+
+
 def failure_tab(caption: str, problem: str, action: str, sheet: str = "", cell: str = "",
-                when: datetime | None = None) -> Tab:
-    """Return a Data issues tab with one row that explains why a button stopped."""
+                when: datetime | None = None, old: list[list[object]] | None = None) -> Tab:
+    """Return Data issues with a row on why a button stopped above the rows already there.
+
+    ``old`` is the tab's cells as they are now. Its issue rows are kept, so
+    a stopped button never hides what the last refresh found, and an equal
+    row from an earlier click is not repeated.
+    """
     when = when or now()
+    width = len(ISSUE_COLUMNS)
+    new_row = [sheet or None, cell or None, None, problem, action]
+    rows = [new_row]
+    for row in (old or [])[LIST_HEADER_ROW + 1:]:
+        values = [None if v == "" else v for v in list(row)[:width]]
+        values += [None] * (width - len(values))
+        # The list tabs' "No data issues found." note fills column A only.
+        if all(v is None for v in values[1:]) or values == new_row:
+            continue
+        rows.append(values)
+
     tab = Tab(c.ISSUES_SHEET)
     tab.put(0, 0, "Data issues", "title")
-    tab.put(1, 0, f"{caption} stopped at {when:%d/%m/%Y %H:%M}. 1 data issue (see below).", "subtitle")
+    noun = "data issue" if len(rows) == 1 else "data issues"
+    tab.put(1, 0, f"{caption} stopped at {when:%d/%m/%Y %H:%M}. {len(rows)} {noun}: the first row says why, "
+                  "the others are from before.", "subtitle")
     tab.put_row(LIST_HEADER_ROW, 0, list(ISSUE_COLUMNS))
     tab.row_heights[LIST_HEADER_ROW] = 45
-    tab.style(LIST_HEADER_ROW, 0, LIST_HEADER_ROW, len(ISSUE_COLUMNS) - 1, "header")
-    tab.put_row(LIST_HEADER_ROW + 1, 0, [sheet, cell, None, problem, action])
-    tab.style(LIST_HEADER_ROW + 1, 0, LIST_HEADER_ROW + 1, len(ISSUE_COLUMNS) - 1, "text")
+    tab.style(LIST_HEADER_ROW, 0, LIST_HEADER_ROW, width - 1, "header")
+    for offset, values in enumerate(rows, start=1):
+        tab.put_row(LIST_HEADER_ROW + offset, 0, values)
+    tab.style(LIST_HEADER_ROW + 1, 0, LIST_HEADER_ROW + len(rows), width - 1, "text")
     return tab
 
 
 __all__ = ["read_tables", "write_tab", "write_tabs", "refresh_book", "set_status", "alert",
-           "workbook_xlwings_version", "failure_tab", "excel_cell", "cell_name"]
+           "workbook_xlwings_version", "failure_tab", "sheet_grid", "excel_cell", "cell_name"]

@@ -122,22 +122,13 @@ def import_register_file(book, status: Status) -> RegisterReport | None:
 
 def _write_import_tabs(book, changed: bool, issues: IssueLog, log_tab: Tab) -> bool:
     """Rewrite Data issues and the Import log as the file import does; return whether anything changed."""
-    tabs = import_tabs(_sheet_grid(book, c.ISSUES_SHEET), _sheet_grid(book, c.IMPORT_LOG_SHEET), changed,
+    tabs = import_tabs(excel.sheet_grid(book, c.ISSUES_SHEET), excel.sheet_grid(book, c.IMPORT_LOG_SHEET), changed,
                        issues, log_tab, excel.now())
     for tab in tabs:
         # Workbooks built before the Import log existed still import.
         tab.optional = tab.name == c.IMPORT_LOG_SHEET
         excel.write_tab(book, tab)
     return changed or bool(tabs)
-
-
-def _sheet_grid(book, name: str) -> list[list[object]] | None:
-    """Return a sheet's cells from A1 to the end of its used range, or None when there is no such sheet."""
-    if name not in [sheet.name for sheet in book.sheets]:
-        return None
-    sheet = book.sheets[name]
-    last = sheet.used_range.last_cell
-    return sheet.range((1, 1), (last.row, last.column)).options(ndim=2).value
 
 
 def _progress_folder(book, tables: dict[str, RawTable]) -> Path | None:
