@@ -101,6 +101,7 @@ def test_head_export_short_password(workbook, monkeypatch):
     assert message.startswith("Export for head did not finish.")
     assert "The password has 6 characters; use at least 8" in message
     assert "pp2026" not in str(actions)
+    assert "save" not in [a["func"] for a in actions]
     assert sorted(p.name for p in workbook.parent.iterdir()) == [workbook.name]
 
 

@@ -17,7 +17,7 @@ from . import contract as c
 from . import dialogs
 from . import excel_adapter as excel
 from .buttons import free_path, local_path
-from .export import MIN_PASSWORD_LENGTH, export_for_head
+from .export import MIN_PASSWORD_LENGTH, check_password, export_for_head
 
 HEAD_LABEL = "for head"
 GOVERNORS_LABEL = "governors report"
@@ -42,6 +42,8 @@ def export_book(book, governors: bool = False) -> str | None:
                      "'pptracker export' with --password in a Command Prompt instead."))
         if password is None:
             return None
+        # Checked before the save, so a refused password leaves the workbook as it was.
+        check_password(password or None)
 
     excel.set_status(book, "pptracker: saving this workbook...")
     book.save()

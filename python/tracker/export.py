@@ -162,6 +162,14 @@ def cover_rows(result: RefreshResult, book: Path, last_refreshed: str | None, pa
     ]
 
 
+def check_password(password: str | None) -> None:
+    """Raise ExportError for a password too short to protect personal data; None means no password."""
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        length = f"{len(password)} character" + ("" if len(password) == 1 else "s")
+        raise ExportError(f"The password has {length}; use at least {MIN_PASSWORD_LENGTH}, "
+                          "such as three random words, because the file holds children's personal data.")
+
+
 def read_password(environ: dict[str, str] | None = None, prompt=getpass.getpass) -> str:
     """Return the export password from PPTRACKER_PASSWORD, or ask for it twice at the terminal.
 
@@ -229,10 +237,7 @@ def export_for_head(book_path: str | Path, out_path: str | Path, password: str |
         raise ExportError("The governors' report contains figures only, so it cannot include the input sheets. "
                           "Leave out --include-inputs, or export for the head instead.")
     _check_paths(book, out)
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        length = f"{len(password)} character" + ("" if len(password) == 1 else "s")
-        raise ExportError(f"The password has {length}; use at least {MIN_PASSWORD_LENGTH}, "
-                          "such as three random words, because the file holds children's personal data.")
+    check_password(password)
 
     package = Package.open(book)
     tables = read_tables(package)
