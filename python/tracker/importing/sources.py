@@ -154,13 +154,16 @@ def read_csv(data: bytes, path: Path, label: str) -> SourceFile:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
+    # Only the separator is guessed. The rest of the format is Excel's, where
+    # "" inside quotes is one quote: the sniffer guesses that from the sample
+    # alone, and a sample with no quotes made it read a later row wrongly.
     sample = text[:8192]
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
     except csv.Error:
-        dialect = csv.excel
+        delimiter = ","
     rows = []
-    for record in csv.reader(io.StringIO(text), dialect):
+    for record in csv.reader(io.StringIO(text), csv.excel, delimiter=delimiter):
         rows.append([value if value.strip() else None for value in record])
     if not any(any(v is not None for v in row) for row in rows):
         raise UnreadableFile(f"{label} has no values in it.")
