@@ -30,14 +30,15 @@ SURNAMES = [
     "Scott", "Turner", "Ahmed", "Martin", "Cooper", "Ward", "Morris", "Bailey", "Smith-Jones", "Ní Bhriain",
 ]
 PROVISIONS = [
-    # provision, subject or area, tier, cost per pupil, PP funded
+    # Provision, subject or area, tier, cost per pupil, PP funded. Most names
+    # contain an EEF Toolkit strand, so Spend & impact shows its evidence.
     ("Small-group phonics tutoring", "Reading", "Targeted academic support", 420, "Y"),
-    ("1:3 maths tuition", "Maths", "Targeted academic support", 540, "Y"),
-    ("Reading fluency (paired reading)", "Reading", "Targeted academic support", 180, "Y"),
-    ("Oral language programme (NELI)", "Reading", "Targeted academic support", 260, "Y"),
-    ("Writing conferencing", "Writing", "Teaching", 150, "Y"),
+    ("Small group tuition: maths (1:3)", "Maths", "Targeted academic support", 540, "Y"),
+    ("Reading comprehension strategies: paired reading", "Reading", "Targeted academic support", 180, "Y"),
+    ("Oral language interventions (NELI)", "Reading", "Targeted academic support", 260, "Y"),
+    ("Feedback: writing conferencing", "Writing", "Teaching", 150, "Y"),
     ("Maths mastery CPD", "Maths", "Teaching", 90, "Y"),
-    ("ELSA sessions", "Wellbeing", "Wider strategies", 300, "Y"),
+    ("Social and emotional learning: ELSA sessions", "Wellbeing", "Wider strategies", 300, "Y"),
     ("Breakfast club place", "Attendance", "Wider strategies", 190, "Y"),
     ("Educational visits subsidy", "Enrichment", "Wider strategies", 120, "N"),
 ]
