@@ -377,3 +377,16 @@ def test_scan_flags_a_planted_name(demo_school, tmp_path):
     found = {name for _, name in hits(out, identifiers(demo_school))}
     assert forename in found
     assert upn in found
+
+
+def test_governors_detail_leaves_out_empty_scopes(build_school, tmp_path):
+    from test_refresh_figures import small_school
+    from tracker.export_governors import DETAIL_SHEET
+    from tracker.tabs import LIST_HEADER_ROW
+
+    book = build_school(small_school())
+    out = export_for_head(book, tmp_path / "governors.xlsx", governors=True)
+    values = python_calamine.CalamineWorkbook.from_path(str(out)).get_sheet_by_name(DETAIL_SHEET).to_python(
+        skip_empty_area=False)
+    scopes = list(dict.fromkeys(row[0] for row in values[LIST_HEADER_ROW + 1:] if row[0]))
+    assert scopes == ["Whole school", "KS1", "KS2", "Year 2", "Year 5"]

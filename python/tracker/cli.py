@@ -106,7 +106,7 @@ def make_parser() -> argparse.ArgumentParser:
     build.set_defaults(handler=_build)
 
     setup = commands.add_parser("setup-classes", help="Create or update one sheet per class from the register.")
-    setup.add_argument("book")
+    setup.add_argument("book", help="the workbook (.xlsm) whose class sheets to create or update")
     setup.set_defaults(handler=_setup_classes)
 
     demo = commands.add_parser("demo", help="Write a synthetic demo school and refresh it.")

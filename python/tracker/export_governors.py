@@ -270,7 +270,12 @@ def governors_detail_tab(result: RefreshResult, figures: pd.DataFrame) -> Tab:
     by_key = {(r.point, r.subject, r.scope): r for r in figures.itertuples()}
     subjects = list(dict.fromkeys(figures["subject"]))
     row = LIST_HEADER_ROW + 1
+    # As on the Summary, a year group or key stage with no grades at all is left out.
+    everyone = result.attainment[result.attainment["group"] == "All"]
+    graded = set(everyone[everyone["assessed"] > 0]["scope"]) | {c.WHOLE_SCHOOL}
     for scope, _ in scopes():
+        if scope not in graded:
+            continue
         for point in result.settings.points:
             for subject in subjects:
                 r = by_key[(point, subject, scope)]
@@ -310,7 +315,7 @@ def governors_workbook(package: Package, result: RefreshResult, book: Path, last
 
     sheet = writer.add_sheet(SUMMARY_SHEET)
     writer.write_tab(sheet, summary)
-    for col, width in enumerate([16, 22, 22, 22, 10, 36, 14]):
+    for col, width in enumerate([16, 22, 22, 22, 10, 44, 14]):
         sheet.set_column(col, col, width)
     sheet.set_column(CHART_DATA_COLUMN, CHART_DATA_COLUMN, 18)
     sheet.set_column(CHART_DATA_COLUMN + 1, CHART_DATA_COLUMN + 2, 9)
@@ -325,7 +330,7 @@ def governors_workbook(package: Package, result: RefreshResult, book: Path, last
 
     sheet = writer.add_sheet(DETAIL_SHEET)
     writer.write_tab(sheet, detail)
-    for col, width in enumerate([16, 10, 12, 22, 22, 22, 10, 36, 12]):
+    for col, width in enumerate([16, 10, 12, 22, 22, 22, 10, 44, 12]):
         sheet.set_column(col, col, width)
     _print_setup(sheet, LIST_HEADER_ROW + 1)
     sheet.repeat_rows(LIST_HEADER_ROW)
