@@ -78,3 +78,14 @@ def test_missing_pp_column_stops_refresh(build_school, capsys):
     assert main(["refresh", str(broken)]) == 1
     error = capsys.readouterr().err
     assert "has no column headed 'PP'" in error
+
+
+@pytest.mark.parametrize("value, hint", [
+    ("EXT", " Did you mean EXS?"),
+    (3, "add each number to the Aliases"),
+    ("4", "add each number to the Aliases"),
+    ("Q", " Use a grade from the Grades table on Settings."),
+])
+def test_unknown_grade_hint(value, hint):
+    settings = parse_settings(tables(), IssueLog())
+    assert hint in settings.scale.unknown_hint(value)

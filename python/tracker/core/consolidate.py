@@ -137,8 +137,7 @@ def consolidate(
                 grade_of[key] = settings.scale.parse(value)
             grade = grade_of[key]
             if grade is None:
-                hint = settings.scale.suggestion(value)
-                fix = f" Did you mean {hint}?" if hint else " Pick a grade from the dropdown."
+                fix = settings.scale.unknown_hint(value, otherwise=" Pick a grade from the dropdown.")
                 issues.add(sheet, cell, display(value), "This grade is not on the grade scale.",
                            "Not counted." + fix)
                 continue

@@ -32,6 +32,15 @@ class GradeScale:
         code = self.lookup.get(key)
         return self.grades[code] if code else None
 
+    def unknown_hint(self, value: object,
+                     otherwise: str = " Use a grade from the Grades table on Settings.") -> str:
+        """Return the fix for a value not on the scale: the closest code, or where to add it."""
+        if re.fullmatch(r"\s*\d+(\.0+)?\s*", str(value)):
+            return (" If your school writes grades as numbers, add each number to the Aliases of its grade "
+                    "in the Grades table on Settings.")
+        hint = self.suggestion(value)
+        return f" Did you mean {hint}?" if hint else otherwise
+
     def suggestion(self, value: object) -> str | None:
         """Return the closest code or alias, for a 'did you mean' hint."""
         key = normalise_grade_text(value)

@@ -147,8 +147,7 @@ def _read_grade(sheet: SourceSheet, row: int, column: GradeColumn, raw: object, 
     cell = sheet.cell(row, column.col)
     grade = context.grade(display(raw))
     if grade is None:
-        hint = context.scale.suggestion(display(raw))
-        fix = f" Did you mean {hint}?" if hint else " Use a grade from the Grades table on Settings."
+        fix = context.scale.unknown_hint(display(raw))
         result.problems.append(Problem(
             sheet.file, sheet.name, cell, display(raw),
             f"'{display(raw)}' for {pupil.name} is not on the grade scale.",
