@@ -18,8 +18,7 @@ from .export import COVER_SHEET, ExportWriter, cover_rows, write_cover
 from .export_charts import read_charts
 from .export_layout import read_layout
 from .package import Package
-from .tabs import CHART_DATA_COLUMN, HEADLINE_FIRST_ROW, LIST_HEADER_ROW, SUBJECT_CHART_FIRST_ROW, \
-    TREND_CHART_FIRST_ROW, Tab, summary_tab
+from .tabs import CHART_DATA_COLUMN, HEADLINE_FIRST_ROW, LIST_HEADER_ROW, Tab, put_chart_figures, summary_tab
 
 SUMMARY_SHEET = "Governors summary"
 DETAIL_SHEET = "Governors detail"
@@ -192,10 +191,6 @@ def _number(value: object) -> float | None:
     return None if value is None or pd.isna(value) else round(float(value), 1)
 
 
-def _fraction(value: object) -> float | None:
-    return None if value is None or pd.isna(value) else round(float(value) / 100, 4)
-
-
 def _heading(tab: Tab, result: RefreshResult, title: str) -> None:
     s = result.settings
     tab.put(0, 0, f"{title}: {s.school}", "title")
@@ -236,25 +231,10 @@ def governors_summary_tab(result: RefreshResult, figures: pd.DataFrame) -> Tab:
 
     # Chart figures sit in the same cells as on the Summary, so the Summary's
     # charts can be recreated here unchanged. Hidden groups are left blank.
-    col = CHART_DATA_COLUMN
-    tab.put(4, col, "Figures behind the charts", "section")
-    tab.put_row(5, col, [f"{s.current_point}: subject", "PP", "Non-PP"])
-    tab.style(5, col, 5, col + 2, "header")
-    for offset, subject in enumerate(subjects):
-        r = by_key[(s.current_point, subject, c.WHOLE_SCHOOL)]
-        tab.put_row(SUBJECT_CHART_FIRST_ROW + offset, col,
-                    [subject, _fraction(r.pp_percent), _fraction(r.non_pp_percent)])
-    tab.style(SUBJECT_CHART_FIRST_ROW, col + 1, SUBJECT_CHART_FIRST_ROW + len(subjects) - 1, col + 2, "fraction")
-    trend_subject = c.COMBINED if c.COMBINED in subjects else subjects[0]
-    tab.put(TREND_CHART_FIRST_ROW - 2, col, f"Trend: whole school, {trend_subject}", "section")
-    tab.put_row(TREND_CHART_FIRST_ROW - 1, col, ["Point", "PP", "Non-PP"])
-    tab.style(TREND_CHART_FIRST_ROW - 1, col, TREND_CHART_FIRST_ROW - 1, col + 2, "header")
-    for offset, point in enumerate(s.points):
-        r = by_key[(point, trend_subject, c.WHOLE_SCHOOL)]
-        tab.put_row(TREND_CHART_FIRST_ROW + offset, col,
-                    [point, _fraction(r.pp_percent), _fraction(r.non_pp_percent)])
-    tab.style(TREND_CHART_FIRST_ROW, col + 1, TREND_CHART_FIRST_ROW + len(s.points) - 1, col + 2, "fraction")
-    tab.chart_ranges = {"subjects": len(subjects), "points": len(s.points)}
+    percents = {(r.point, r.subject, PP): r.pp_percent for r in figures.itertuples() if r.scope == c.WHOLE_SCHOOL}
+    percents |= {(r.point, r.subject, NON_PP): r.non_pp_percent for r in figures.itertuples()
+                 if r.scope == c.WHOLE_SCHOOL}
+    put_chart_figures(tab, s, subjects, lambda point, subject, group: percents[(point, subject, group)])
     return tab
 
 

@@ -158,29 +158,8 @@ def summary_tab(result: RefreshResult) -> Tab:
     tab.style(HEADLINE_FIRST_ROW, 0, last, 3, "text")
     tab.style(HEADLINE_FIRST_ROW, 4, last, 5, "gap")
 
-    # Figures behind the charts, as fractions so the axes read in percent.
-    col = CHART_DATA_COLUMN
-    tab.put(4, col, "Figures behind the charts", "section")
-    tab.put_row(5, col, [f"{s.current_point}: subject", "PP", "Non-PP"])
-    tab.style(5, col, 5, col + 2, "header")
-    for offset, subject in enumerate(subjects):
-        row = SUBJECT_CHART_FIRST_ROW + offset
-        key = (s.current_point, subject, c.WHOLE_SCHOOL)
-        tab.put_row(row, col, [subject, _fraction(figures[(*key, PP)][2]),
-                               _fraction(figures[(*key, NON_PP)][2])])
-    tab.style(SUBJECT_CHART_FIRST_ROW, col + 1, SUBJECT_CHART_FIRST_ROW + len(subjects) - 1,
-              col + 2, "fraction")
-    trend_subject = c.COMBINED if c.COMBINED in subjects else subjects[0]
-    tab.put(TREND_CHART_FIRST_ROW - 2, col, f"Trend: whole school, {trend_subject}", "section")
-    tab.put_row(TREND_CHART_FIRST_ROW - 1, col, ["Point", "PP", "Non-PP"])
-    tab.style(TREND_CHART_FIRST_ROW - 1, col, TREND_CHART_FIRST_ROW - 1, col + 2, "header")
-    for offset, point in enumerate(s.points):
-        key = (point, trend_subject, c.WHOLE_SCHOOL)
-        tab.put_row(TREND_CHART_FIRST_ROW + offset, col,
-                    [point, _fraction(figures[(*key, PP)][2]), _fraction(figures[(*key, NON_PP)][2])])
-    tab.style(TREND_CHART_FIRST_ROW, col + 1, TREND_CHART_FIRST_ROW + len(s.points) - 1,
-              col + 2, "fraction")
-    tab.chart_ranges = {"subjects": len(subjects), "points": len(s.points)}
+    put_chart_figures(tab, s, subjects, lambda point, subject, group: figures[(point, subject,
+                                                                          c.WHOLE_SCHOOL, group)][2])
     tab.chart_rows = {SUBJECT_CHART_FIRST_ROW: len(subjects), TREND_CHART_FIRST_ROW: len(s.points)}
 
     # Detail: every scope, point and subject.
@@ -250,6 +229,37 @@ def headline_sentence(result: RefreshResult, subject: str) -> str:
         else:
             text += f", the same as at {s.previous_point}"
     return text + "."
+
+
+def put_chart_figures(tab: Tab, s, subjects: list[str], percent) -> None:
+    """Write the figures the Summary's charts read, and record their lengths on the tab.
+
+    ``percent(point, subject, group)`` returns the whole-school percentage
+    on track, or None where there is none to show. The figures are written
+    as fractions so the charts' axes read in percent.
+    """
+    col = CHART_DATA_COLUMN
+    tab.put(4, col, "Figures behind the charts", "section")
+    tab.put_row(5, col, [f"{s.current_point}: subject", "PP", "Non-PP"])
+    tab.style(5, col, 5, col + 2, "header")
+    for offset, subject in enumerate(subjects):
+        tab.put_row(SUBJECT_CHART_FIRST_ROW + offset, col,
+                    [subject, _fraction(percent(s.current_point, subject, PP)),
+                     _fraction(percent(s.current_point, subject, NON_PP))])
+    tab.style(SUBJECT_CHART_FIRST_ROW, col + 1, SUBJECT_CHART_FIRST_ROW + len(subjects) - 1,
+              col + 2, "fraction")
+
+    trend_subject = c.COMBINED if c.COMBINED in subjects else subjects[0]
+    tab.put(TREND_CHART_FIRST_ROW - 2, col, f"Trend: whole school, {trend_subject}", "section")
+    tab.put_row(TREND_CHART_FIRST_ROW - 1, col, ["Point", "PP", "Non-PP"])
+    tab.style(TREND_CHART_FIRST_ROW - 1, col, TREND_CHART_FIRST_ROW - 1, col + 2, "header")
+    for offset, point in enumerate(s.points):
+        tab.put_row(TREND_CHART_FIRST_ROW + offset, col,
+                    [point, _fraction(percent(point, trend_subject, PP)),
+                     _fraction(percent(point, trend_subject, NON_PP))])
+    tab.style(TREND_CHART_FIRST_ROW, col + 1, TREND_CHART_FIRST_ROW + len(s.points) - 1,
+              col + 2, "fraction")
+    tab.chart_ranges = {"subjects": len(subjects), "points": len(s.points)}
 
 
 def _fraction(percent: object) -> float | None:
