@@ -157,10 +157,12 @@ def _plan_leavers(plan: RegisterPlan, table: RawTable, existing: dict[str, int],
         return
     listed = len(on_roll) - len(missing)
     if listed < WHOLE_SCHOOL_SHARE * len(on_roll):
+        # The counts named here stay the same when the same file is imported
+        # again after its new pupils were added, so the message does too.
         plan.problems.append(Problem(
             source, None, "", None,
-            f"The export lists {listed} of the {len(on_roll)} pupils on roll, so it looks like part of the "
-            f"school; {len(missing)} pupils on the register are not in it.",
+            f"The export lists {len(seen)} pupils, but {len(missing)} pupils on roll on the register are not "
+            "in it, so it looks like part of the school.",
             "Marked no one as left. Import a whole-school export to mark leavers.",
         ))
         return
