@@ -418,3 +418,17 @@ def test_optional_tab_skipped_when_sheet_missing(refreshed):
     assert replaced == {}
     with pytest.raises(NotAWorkbook):
         tab_replacements(package, [Tab("Not in this workbook")])
+
+
+def test_untyped_carried_forward_said_not_zero(tmp_path):
+    from tracker.build import build_workbook
+
+    path = tmp_path / "untyped.xlsm"
+    build_workbook(path, money_school(**{c.SETTING_CARRIED_FORWARD: None, c.SETTING_OTHER_FUNDING: None}))
+    result = refresh_file(path, now=NOW)
+    rows = sheet_rows(path, c.SPEND_SHEET)
+    assert row_starting(rows, "Carried forward (Settings)")[3] == "not typed, counted as £0"
+    assert row_starting(rows, "Other funding (Settings)")[3] == "not typed, counted as £0"
+    # The budget is the received amount alone when neither is typed.
+    assert row_starting(rows, "Budget (received + carried forward + other funding)")[3] == RECEIVED
+    assert result.money.carried_forward is None

@@ -58,6 +58,15 @@ SPEND_RULES = (
 )
 
 
+def _typed_money(value: float | None) -> object:
+    """Return a Settings amount, or say it was not typed (the budget then counts £0)."""
+    return "not typed, counted as £0" if value is None else _money(value)
+
+
+def _typed_source(value: float | None) -> str:
+    return "Settings" if value is not None else "Settings: not typed, counted as £0"
+
+
 def _money(value: object) -> float | None:
     if value is None or pd.isna(value):
         return None
@@ -137,9 +146,9 @@ def _budget_section(tab: Tab, money: MoneyFigures) -> None:
         tab.put(row + offset, 0, text, "note")
     row += 3
     tab.put(row, 0, "Carried forward (Settings)")
-    tab.put(row, 3, _money(money.carried_forward), "money")
+    tab.put(row, 3, _typed_money(money.carried_forward), "money")
     tab.put(row + 1, 0, "Other funding (Settings)")
-    tab.put(row + 1, 3, _money(money.other_funding), "money")
+    tab.put(row + 1, 3, _typed_money(money.other_funding), "money")
     source = "received" if money.budget_from_received else "expected"
     tab.put(row + 2, 0, f"Budget ({source} + carried forward + other funding)", "section")
     tab.style(row + 2, 1, row + 2, 2, "section")
@@ -368,8 +377,8 @@ def _funding_overview(tab: Tab, row: int, money: MoneyFigures) -> int:
     lines = [
         ("Pupil premium funding allocation this academic year", base, origin),
         ("Pupil premium funding carried forward from previous years (enter £0 if not applicable)",
-         money.carried_forward, "Settings"),
-        ("Other funding in this strategy", money.other_funding, "Settings"),
+         money.carried_forward or 0.0, _typed_source(money.carried_forward)),
+        ("Other funding in this strategy", money.other_funding or 0.0, _typed_source(money.other_funding)),
         ("Total budget for this academic year", money.budget, "The three rows above"),
     ]
     for offset, (label, value, source) in enumerate(lines, start=2):

@@ -120,8 +120,8 @@ class MoneyFigures:
     allocation: pd.DataFrame
     expected: float | None
     received: float | None
-    carried_forward: float
-    other_funding: float
+    carried_forward: float | None  # None when not typed on Settings; the budget counts it as £0
+    other_funding: float | None
     budget: float | None
     budget_from_received: bool
     tiers: pd.DataFrame
@@ -209,8 +209,8 @@ def money_figures(
         allocation=allocation,
         expected=expected,
         received=received,
-        carried_forward=carried or 0.0,
-        other_funding=other or 0.0,
+        carried_forward=carried,
+        other_funding=other,
         budget=budget,
         budget_from_received=received is not None,
         tiers=tiers,
