@@ -191,7 +191,7 @@ def test_head_export_named_styles(head):
     assert header.fill.fgColor.rgb.endswith(HEADER_FILL.lstrip("#"))
     assert sheet["E7"].number_format == "+0.0;-0.0;0.0"
     assert sheet["S7"].number_format == "0.0%"
-    assert sheet.row_dimensions[6].height == 30
+    assert sheet.row_dimensions[6].height == 45  # the Summary tab's three-line header
 
 
 def test_head_export_conditional_formats(head):

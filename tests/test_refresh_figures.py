@@ -230,9 +230,33 @@ def test_summary_headline_sentence(refreshed):
     spring_gap = 80.0 - 100 / 3
     assert values[3][0] == (
         "Combined at Spring: 1 of 3 PP pupils (33.3%) are on track, against 4 of 5 other pupils "
-        f"(80.0%): a gap of {spring_gap:.1f} percentage points, "
-        f"{spring_gap - autumn_gap:.1f} points wider than at Autumn."
+        f"(80.0%): a gap of {spring_gap:.1f} percentage points. At Autumn the gap was "
+        f"{autumn_gap:.1f} points, so the gap has widened by {spring_gap - autumn_gap:.1f} points. "
+        "* Fewer than 5 pupils in a group: read with caution."
     )
+
+
+@pytest.mark.parametrize("before, now, expected", [
+    (-29.2, 16.7, "a gap of 16.7 percentage points. At Spring PP pupils were 29.2 points ahead."),
+    (0.0, -29.2, "PP pupils are 29.2 percentage points ahead. At Spring there was no gap."),
+    (20.0, 12.5, "a gap of 12.5 percentage points. At Spring the gap was 20.0 points, "
+                 "so the gap has narrowed by 7.5 points."),
+])
+def test_headline_compares_gap_sizes(before, now, expected):
+    from types import SimpleNamespace
+
+    from tracker.core.attainment import NON_PP, PP
+    from tracker.tabs import headline_sentence
+
+    settings = SimpleNamespace(current_point="Summer", previous_point="Spring", small_group=5)
+    attainment = pd.DataFrame([
+        ["Summer", "Maths", c.WHOLE_SCHOOL, PP, 20, 10, 50.0],
+        ["Summer", "Maths", c.WHOLE_SCHOOL, NON_PP, 40, 20, 50.0 + now],
+    ], columns=["point", "subject", "scope", "group", "assessed", "on_track", "percent"])
+    gaps = pd.DataFrame([["Summer", "Maths", c.WHOLE_SCHOOL, now, now - before]],
+                        columns=["point", "subject", "scope", "gap_points", "change_points"])
+    result = SimpleNamespace(settings=settings, attainment=attainment, gaps=gaps)
+    assert headline_sentence(result, "Maths").endswith(expected)
 
 
 def test_grade_aliases_with_dots_and_case(refreshed):
@@ -251,6 +275,9 @@ def test_summary_detail_leaves_out_empty_scopes(refreshed):
     header = next(i for i, row in enumerate(values) if row[:3] == ["Scope", "Point", "Subject"])
     scopes = list(dict.fromkeys(row[0] for row in values[header + 1:] if row[0]))
     assert scopes == ["Whole school", "KS1", "KS2", "Year 2", "Year 5"]
+    # Summer, after the current point, has no grades yet.
+    points = list(dict.fromkeys(row[1] for row in values[header + 1:] if row[1]))
+    assert points == ["Autumn", "Spring"]
 
 
 def test_equal_gaps_change_by_exactly_zero():

@@ -89,3 +89,14 @@ def test_missing_pp_column_stops_refresh(build_school, capsys):
 def test_unknown_grade_hint(value, hint):
     settings = parse_settings(tables(), IssueLog())
     assert hint in settings.scale.unknown_hint(value)
+
+
+def test_no_combined_subject_reported():
+    data = tables()
+    data[c.SUBJECTS_TABLE].rows = [[name, "N"] for name, _ in c.DEFAULT_SUBJECTS]
+    issues = IssueLog()
+    settings = parse_settings(data, issues)
+    assert settings.combined_subjects == []
+    assert len(issues) == 1
+    assert issues.items[0].cell == "G3"
+    assert "no Combined figure" in issues.items[0].problem

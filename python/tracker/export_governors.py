@@ -18,7 +18,9 @@ from .export import COVER_SHEET, ExportWriter, cover_rows, write_cover
 from .export_charts import read_charts
 from .export_layout import read_layout
 from .package import Package
-from .tabs import CHART_DATA_COLUMN, HEADLINE_FIRST_ROW, LIST_HEADER_ROW, Tab, put_chart_figures, summary_tab
+from .tabs import (
+    CHART_DATA_COLUMN, HEADLINE_FIRST_ROW, LIST_HEADER_ROW, Tab, detail_rows, put_chart_figures, summary_tab,
+)
 
 SUMMARY_SHEET = "Governors summary"
 DETAIL_SHEET = "Governors detail"
@@ -250,13 +252,9 @@ def governors_detail_tab(result: RefreshResult, figures: pd.DataFrame) -> Tab:
     by_key = {(r.point, r.subject, r.scope): r for r in figures.itertuples()}
     subjects = list(dict.fromkeys(figures["subject"]))
     row = LIST_HEADER_ROW + 1
-    # As on the Summary, a year group or key stage with no grades at all is left out.
-    everyone = result.attainment[result.attainment["group"] == "All"]
-    graded = set(everyone[everyone["assessed"] > 0]["scope"]) | {c.WHOLE_SCHOOL}
-    for scope, _ in scopes():
-        if scope not in graded:
-            continue
-        for point in result.settings.points:
+    scopes_shown, points_shown = detail_rows(result)
+    for scope in scopes_shown:
+        for point in points_shown:
             for subject in subjects:
                 r = by_key[(point, subject, scope)]
                 tab.put_row(row, 0, [scope, point, subject, r.pp_text, r.non_pp_text, r.all_text, _gap_cell(r),

@@ -258,15 +258,19 @@ def fit_chart_ranges(chart_xml: bytes, lengths: dict[int, int]) -> bytes:
     values are dropped, so Excel and LibreOffice read the cells afresh.
     """
 
+    # The prefix of the chart namespace is whatever the last writer chose:
+    # "c:" from Excel and XlsxWriter, none from openpyxl.
     def fit(match: re.Match) -> bytes:
-        sheet, col1, row1, col2 = match.group(1), match.group(2), int(match.group(3)), match.group(4)
+        prefix, sheet, col1, row1, col2 = (match.group(1), match.group(2), match.group(3),
+                                           int(match.group(4)), match.group(5))
         if row1 not in lengths:
             return match.group(0)
         last = row1 + max(lengths[row1], 1) - 1
-        return b"<c:f>" + sheet + b"!$" + col1 + b"$" + str(row1).encode() + b":$" + col2 + b"$" + str(last).encode() + b"</c:f>"
+        reference = sheet + b"!$" + col1 + b"$" + str(row1).encode() + b":$" + col2 + b"$" + str(last).encode()
+        return b"<" + prefix + b"f>" + reference + b"</" + prefix + b"f>"
 
-    chart_xml = re.sub(rb"<c:f>([^<!]+)!\$([A-Z]+)\$(\d+):\$([A-Z]+)\$\d+</c:f>", fit, chart_xml)
-    chart_xml = re.sub(rb"<c:(numCache|strCache)>.*?</c:\1>", b"", chart_xml, flags=re.S)
+    chart_xml = re.sub(rb"<((?:\w+:)?)f>([^<!]+)!\$([A-Z]+)\$(\d+):\$([A-Z]+)\$\d+</\1f>", fit, chart_xml)
+    chart_xml = re.sub(rb"<((?:\w+:)?)(numCache|strCache)>.*?</\1\2>", b"", chart_xml, flags=re.S)
     return chart_xml
 
 

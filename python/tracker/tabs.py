@@ -143,7 +143,7 @@ def summary_tab(result: RefreshResult) -> Tab:
     headers = ["Subject", "PP", "Non-PP", "All pupils", "Gap (pp)", change_header]
     tab.put_row(5, 0, headers)
     tab.style(5, 0, 5, len(headers) - 1, "header")
-    tab.row_heights[5] = 30
+    tab.row_heights[5] = 45  # three lines: "Change since Autumn 2 (pp)" wraps twice
     for offset, subject in enumerate(subjects):
         row = HEADLINE_FIRST_ROW + offset
         key = (s.current_point, subject, c.WHOLE_SCHOOL)
@@ -173,14 +173,9 @@ def summary_tab(result: RefreshResult) -> Tab:
     tab.style(top + 1, 0, top + 1, len(detail_headers) - 1, "header")
     row = top + 2
     first_detail = row
-    # A year group or key stage with no grades at all (a school without
-    # Reception, say) would only add rows of "none assessed".
-    everyone = result.attainment[result.attainment["group"] == ALL]
-    graded = set(everyone[everyone["assessed"] > 0]["scope"]) | {c.WHOLE_SCHOOL}
-    for scope, _ in scopes():
-        if scope not in graded:
-            continue
-        for point in s.points:
+    scopes_shown, points_shown = detail_rows(result)
+    for scope in scopes_shown:
+        for point in points_shown:
             for subject in subjects:
                 key = (point, subject, scope)
                 gap = gap_by_key[key]
@@ -198,6 +193,22 @@ def summary_tab(result: RefreshResult) -> Tab:
     return tab
 
 
+def detail_rows(result: RefreshResult) -> tuple[list[str], list[str]]:
+    """Return the scopes and points the detail tables list.
+
+    A year group or key stage with no grades at all (a school without
+    Reception, say), or a later point with no grades yet, would only add
+    rows of "none assessed". The whole school and the current point are
+    always listed.
+    """
+    everyone = result.attainment[result.attainment["group"] == ALL]
+    graded = everyone[everyone["assessed"] > 0]
+    scope_names = set(graded["scope"]) | {c.WHOLE_SCHOOL}
+    point_names = set(graded["point"]) | {result.settings.current_point}
+    return ([scope for scope, _ in scopes() if scope in scope_names],
+            [point for point in result.settings.points if point in point_names])
+
+
 def headline_sentence(result: RefreshResult, subject: str) -> str:
     """Return the whole-school gap at the current point in one plain sentence."""
     s = result.settings
@@ -212,23 +223,36 @@ def headline_sentence(result: RefreshResult, subject: str) -> str:
     text = (f"{subject} at {s.current_point}: {pp.on_track} of {pp.assessed} PP pupils "
             f"({pp.percent:.1f}%) are on track, against {others.on_track} of {others.assessed} "
             f"other pupils ({others.percent:.1f}%)")
-    gap_points = round(float(gap.gap_points), 1)
-    if gap_points > 0:
-        text += f": a gap of {gap_points:.1f} percentage points"
-    elif gap_points < 0:
-        text += f": PP pupils are {-gap_points:.1f} percentage points ahead"
-    else:
-        text += ": no gap"
+    now = round(float(gap.gap_points), 1)
+    text += ": " + _gap_phrase(now, present=True) + "."
+
     change = gap.change_points
-    if change is not None and not pd.isna(change) and s.previous_point:
-        change = round(float(change), 1)
-        if change < 0:
-            text += f", {-change:.1f} points narrower than at {s.previous_point}"
-        elif change > 0:
-            text += f", {change:.1f} points wider than at {s.previous_point}"
-        else:
-            text += f", the same as at {s.previous_point}"
-    return text + "."
+    if s.previous_point and change is not None and not pd.isna(change):
+        before = round(float(gap.gap_points - change), 1)
+        text += f" At {s.previous_point} {_gap_phrase(before, present=False)}"
+        # Narrower and wider only make sense while PP pupils are behind both times.
+        if now > 0 and before > 0 and now != before:
+            direction = "narrowed" if now < before else "widened"
+            text += f", so the gap has {direction} by {abs(float(change)):.1f} points"
+        text += "."
+    if min(pp.assessed, others.assessed) < s.small_group:
+        text += f" * Fewer than {s.small_group} pupils in a group: read with caution."
+    return text
+
+
+def _gap_phrase(gap: float, present: bool) -> str:
+    """Return 'a gap of 4.0 percentage points', 'PP pupils are 2.0 percentage points ahead' or 'no gap'."""
+    if present:
+        if gap > 0:
+            return f"a gap of {gap:.1f} percentage points"
+        if gap < 0:
+            return f"PP pupils are {-gap:.1f} percentage points ahead"
+        return "no gap"
+    if gap > 0:
+        return f"the gap was {gap:.1f} points"
+    if gap < 0:
+        return f"PP pupils were {-gap:.1f} points ahead"
+    return "there was no gap"
 
 
 def put_chart_figures(tab: Tab, s, subjects: list[str], percent) -> None:

@@ -241,6 +241,11 @@ def _subjects(table: RawTable, issues: IssueLog) -> tuple[list[str], list[str]]:
     if not subjects:
         subjects = [name for name, _ in c.DEFAULT_SUBJECTS]
         combined = [name for name, flag in c.DEFAULT_SUBJECTS if flag == "Y"]
+    elif not combined:
+        issues.add(c.SETTINGS_SHEET, table.cell(-1, table.header[1]), None,
+                   "No subject is marked Y in 'In combined', so there is no Combined figure.",
+                   f"Left Combined out; the headline uses {subjects[0]}. Mark the subjects that make up "
+                   "Combined with Y.")
     return subjects, combined
 
 
