@@ -100,3 +100,18 @@ def test_no_combined_subject_reported():
     assert len(issues) == 1
     assert issues.items[0].cell == "G3"
     assert "no Combined figure" in issues.items[0].problem
+
+
+@pytest.mark.parametrize("point, expected", [
+    ("Autumn", (2025, 12, 31)),
+    ("Autumn 1", (2025, 10, 31)),
+    ("Autumn 2", (2025, 12, 31)),
+    ("Spring 1", (2026, 3, 1)),  # 59 of the 119 days from 1 January to 30 April 2026
+    ("Summer 2", (2026, 8, 31)),
+])
+def test_point_date_for_half_terms(point, expected):
+    from datetime import date
+
+    from tracker.core.support import point_date
+
+    assert point_date(point, "2025/26", date(2026, 3, 1)) == date(*expected)

@@ -31,7 +31,7 @@ from .. import contract as c
 from .issues import IssueLog
 from .register import _category as parse_category
 from .settings import Settings, _number
-from .support import parse_cost, parse_date, term_window
+from .support import parse_cost, parse_date, point_date
 from .tables import RawTable, display, fold
 
 NO_TIER = "Tier not set"
@@ -505,7 +505,7 @@ def _most_common(values: pd.Series) -> str:
 
 
 def _assessment_dates(settings: Settings, today: date) -> dict[str, date]:
-    """Return the date each term-named point is taken as assessed: the last day of its term.
+    """Return the date each term-named point is taken as assessed: the end of its term or half-term.
 
     A point not named after a term (Autumn, Spring, Summer) has no date, so
     the points either side of a provision cannot be found for it.
@@ -513,7 +513,7 @@ def _assessment_dates(settings: Settings, today: date) -> dict[str, date]:
     dates = {}
     for point in settings.points:
         if fold(point)[:3] in ("aut", "spr", "sum"):
-            dates[point] = term_window(point, settings.academic_year, today)[1]
+            dates[point] = point_date(point, settings.academic_year, today)
     return dates
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from .. import contract as c
 from .issues import IssueLog
-from .settings import Settings, _number, yes
+from .settings import Settings, yes
 from .tables import RawTable, display, fold
 
 SUPPORT_FIELDS = [
@@ -187,6 +187,19 @@ def parse_log(table: RawTable, matcher: PupilMatcher, issues: IssueLog) -> pd.Da
             "summary": row["Summary"], "follow_up": row["Follow-up"], "row": index,
         })
     return pd.DataFrame(records, columns=LOG_FIELDS, dtype=object)
+
+
+def point_date(point: str, academic_year: str, today: date) -> date:
+    """Return the date a term-named point is taken as assessed: the end of its term or half-term.
+
+    "Autumn 1" (a first half-term) ends halfway through the Autumn term and
+    "Autumn 2", like plain "Autumn", at its end.
+    """
+    start, end = term_window(point, academic_year, today)
+    # NOTE: halfway is an estimate of the half-term holiday, which each local authority sets.
+    if fold(point).split(" ")[-1] == "1":
+        return start + (end - start) / 2
+    return end
 
 
 def term_window(point: str, academic_year: str, today: date) -> tuple[date, date]:
