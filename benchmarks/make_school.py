@@ -20,6 +20,7 @@ from stdnum.gb import upn as upn_check
 
 from tracker import contract as c
 from tracker.build import ClassSheet, SchoolData, build_workbook
+from tracker.demo import pupil_ability
 
 POINTS = ["Autumn 1", "Autumn 2", "Spring 1", "Spring 2", "Summer 1", "Summer 2"]
 SUBJECTS = [("Reading", "Y"), ("Writing", "Y"), ("Maths", "Y"), ("Science", "N")]
@@ -81,13 +82,7 @@ def _add_pupil(data: SchoolData, klass: ClassSheet, rng: random.Random, upn: str
                         rng.choice(["Y", "N", "N", "N"]), attendance, None,
                         "Young carer; check in weekly." if pp and rng.random() < 0.2 else None])
 
-    # Ability drifts a little each point; PP and SEN pupils start lower on average.
-    mean = 3.2
-    if pp:
-        mean -= 0.4
-    if sen != "N":
-        mean -= 0.7
-    ability = rng.gauss(mean, 0.55)
+    ability = pupil_ability(rng, pp, sen)
     row: list[object] = [upn, f"{forename} {surname}", "Y" if pp else "N", sen, c.ON_ROLL]
     for _ in POINTS:
         for _subject in subjects:

@@ -54,6 +54,19 @@ def form_letters(index: int) -> str:
     return letters
 
 
+def pupil_ability(rng: random.Random, pp: bool, sen: str) -> float:
+    """Return a made-up pupil's ability on the 1-4 grade scale; PP and SEN pupils start lower on average.
+
+    Each grade then adds a little noise, so ability drifts from term to term.
+    """
+    mean = 3.2
+    if pp:
+        mean -= 0.4
+    if sen != "N":
+        mean -= 0.7
+    return rng.gauss(mean, 0.55)
+
+
 def _upn(rng: random.Random, serial: int) -> str:
     base = f"938{rng.randint(1000, 9999)}{rng.randint(15, 25):02d}{serial % 1000:03d}"
     return upn_check.calc_check_digit(base) + base
@@ -95,13 +108,7 @@ def make_school(pupils: int = 420, pp_share: float = 0.25, seed: int = 1) -> Sch
         data.pupils.append([upn, surname, forename, year, klass, "Y" if pp else "N", category, sen, sen_details,
                             rng.choice(["Y", "N", "N", "N"]), attendance, None, narrative])
 
-        # Ability drifts a little each term; PP and SEN pupils start lower on average.
-        mean = 3.2
-        if pp:
-            mean -= 0.4
-        if sen != "N":
-            mean -= 0.7
-        ability = rng.gauss(mean, 0.55)
+        ability = pupil_ability(rng, pp, sen)
         row: list[object] = [upn, f"{forename} {surname}", "Y" if pp else "N", sen, c.ON_ROLL]
         for point in points:
             for subject in subjects:

@@ -48,20 +48,29 @@ def choose_folder(book, title: str, instead: str, start: Path | None = None) -> 
     """
     engine = _engine(book)
     if engine == "windows":
-        dialog = book.app.api.FileDialog(FOLDER_PICKER)
-        dialog.Title = title
-        dialog.AllowMultiSelect = False
-        if start is not None:
-            # A trailing separator makes the dialog open inside the folder.
-            dialog.InitialFileName = str(start).rstrip("\\") + "\\"
-        if dialog.Show() != SHOWN_OK:
-            return None
-        return Path(dialog.SelectedItems(1))
+        return _windows_pick(book, FOLDER_PICKER, title, start)
     if engine == "mac":
         chosen = _osascript('set chosen to choose folder with prompt (item 1 of argv)\n'
                             'return POSIX path of chosen', title)
         return Path(chosen) if chosen else None
     raise NoDialog(instead)
+
+
+def _windows_pick(book, kind: int, title: str, start: Path | None,
+                  file_filter: tuple[str, str] | None = None) -> Path | None:
+    """Show Office's folder or file picker through COM; return the choice, or None on Cancel."""
+    dialog = book.app.api.FileDialog(kind)
+    dialog.Title = title
+    dialog.AllowMultiSelect = False
+    if file_filter is not None:
+        dialog.Filters.Clear()
+        dialog.Filters.Add(*file_filter)
+    if start is not None:
+        # A trailing separator makes the dialog open inside the folder.
+        dialog.InitialFileName = str(start).rstrip("\\") + "\\"
+    if dialog.Show() != SHOWN_OK:
+        return None
+    return Path(dialog.SelectedItems(1))
 
 
 def choose_file(book, title: str, description: str, patterns: list[str], instead: str,
@@ -73,16 +82,7 @@ def choose_file(book, title: str, description: str, patterns: list[str], instead
     """
     engine = _engine(book)
     if engine == "windows":
-        dialog = book.app.api.FileDialog(FILE_PICKER)
-        dialog.Title = title
-        dialog.AllowMultiSelect = False
-        dialog.Filters.Clear()
-        dialog.Filters.Add(description, "; ".join(patterns))
-        if start is not None:
-            dialog.InitialFileName = str(start).rstrip("\\") + "\\"
-        if dialog.Show() != SHOWN_OK:
-            return None
-        return Path(dialog.SelectedItems(1))
+        return _windows_pick(book, FILE_PICKER, title, start, (description, "; ".join(patterns)))
     if engine == "mac":
         chosen = _osascript('set chosen to choose file with prompt (item 1 of argv)\n'
                             'return POSIX path of chosen', title)
