@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 class TrackerError(Exception):
-    """A command could not complete. The message says what to do next."""
+    """A command could not complete. The message tells the user what to do next."""
 
 
 class WorkbookNotFound(TrackerError):

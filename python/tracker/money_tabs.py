@@ -59,7 +59,7 @@ SPEND_RULES = (
 
 
 def _typed_money(value: float | None) -> object:
-    """Return a Settings amount, or say it was not typed (the budget then counts £0)."""
+    """Return a Settings amount, or the text "not typed" (the budget then counts £0)."""
     return "not typed, counted as £0" if value is None else _money(value)
 
 

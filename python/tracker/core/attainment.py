@@ -79,7 +79,7 @@ def gaps(table: pd.DataFrame, settings: Settings) -> pd.DataFrame:
 
     The change compares with the previous assessment point; it is blank when
     either gap is blank. A gap involving a group smaller than the small-group
-    size is flagged, not hidden, so the coordinator still sees it.
+    size is flagged, not hidden, so it still reaches the coordinator.
     """
     figures = {
         (row.point, row.subject, row.scope, row.group): (row.assessed, row.percent)

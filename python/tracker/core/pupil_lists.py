@@ -196,5 +196,9 @@ def _trend(entries: list) -> str | None:
     if len(entries) == 1:
         return text
     earlier = entries[-2].rank
-    arrow = "↑" if latest.rank > earlier else "↓" if latest.rank < earlier else "→"
+    arrow = "→"
+    if latest.rank > earlier:
+        arrow = "↑"
+    elif latest.rank < earlier:
+        arrow = "↓"
     return f"{text} {arrow}"

@@ -1,6 +1,6 @@
 """The Import log tab: where each imported value came from, and what was not imported.
 
-Each import rewrites the tab whole. It holds no date or time, so importing
+Each import rewrites the tab whole. It contains no date or time, so importing
 the same files again renders the same cells and leaves the file unchanged.
 """
 

@@ -128,7 +128,11 @@ class Roster:
                 candidates[pupil.upn] = pupil
         found = list(candidates.values())
         narrowed = [p for p in found if _same_class(p, klass) and _same_year(p, year)]
-        where = f" in class {klass}" if klass else (f" in Year {year}" if year else "")
+        where = ""
+        if klass:
+            where = f" in class {klass}"
+        elif year:
+            where = f" in Year {year}"
 
         if len(narrowed) == 1:
             return Match(narrowed[0], by="name")

@@ -45,8 +45,8 @@ def import_progress(book: str | Path, paths: list[str | Path], progress: Progres
     found = plan_progress(paths, tracker.settings, tracker.pupils, tracker.class_tables, progress)
     report = found.report
     if not report.files_read:
-        # Nothing was read, so the paths are wrong: the printed summary says
-        # why, and the workbook keeps the last import's log and issues.
+        # Nothing was read, so the paths are wrong. The printed summary gives the
+        # reason, and the workbook keeps the last import's log and issues.
         if out and Path(out).resolve() != tracker.path.resolve():
             shutil.copyfile(tracker.path, out)
         if progress:

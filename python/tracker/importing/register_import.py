@@ -202,7 +202,7 @@ def record_register_writes(report: RegisterReport, plan: RegisterPlan, table: Ra
                            blocked: set[tuple[int, str]], added_rows: list[int]) -> None:
     """Record in the report what a writer applied from the plan.
 
-    ``blocked`` holds the (row, header) cells the writer left because they
+    ``blocked`` contains the (row, header) cells the writer left because they
     contain a formula, and ``added_rows`` the 0-based body rows it gave the
     new pupils, in the plan's order.
     """
