@@ -23,9 +23,14 @@ class IssueLog:
     """An ordered list of issues; the Data issues tab shows them as found."""
 
     items: list[Issue] = field(default_factory=list)
+    # False for a reader that needs the parsed values but not the report,
+    # such as an import reading the register. Checks whose only outcome is
+    # an issue may then be skipped.
+    keep: bool = True
 
     def add(self, sheet: str, cell: str, value: object, problem: str, action: str) -> None:
-        self.items.append(Issue(sheet, cell, value, problem, action))
+        if self.keep:
+            self.items.append(Issue(sheet, cell, value, problem, action))
 
     def __len__(self) -> int:
         return len(self.items)

@@ -10,7 +10,7 @@ from stdnum.gb import upn as upn_check
 from .. import contract as c
 from .issues import IssueLog
 from .settings import Settings, _number, yes
-from .tables import RawTable, display, fold
+from .tables import RawTable, display, fold, unique_headers
 
 PUPIL_COLUMNS = [
     "upn", "surname", "forename", "name", "year", "class_name", "pp_flag", "category",
@@ -48,13 +48,14 @@ def parse_pupils(table: RawTable, settings: Settings, issues: IssueLog) -> pd.Da
     figures, so that row is left out and the reason goes to Data issues.
     """
     sheet = table.sheet
-    frame = table.frame()
     header = {h: h for h in table.header}
+    columns = unique_headers(table.header) + ["_row"]
     records = []
     seen: dict[str, str] = {}
 
-    # Plain dicts, because a Series per row (iterrows) costs more than the checks.
-    for row in frame.to_dict("records"):
+    # Plain dicts, because a DataFrame or a Series per row costs more than the checks.
+    for values in table.body_rows():
+        row = dict(zip(columns, values))
         index = row["_row"]
 
         def cell(column: str) -> str:
@@ -72,7 +73,8 @@ def parse_pupils(table: RawTable, settings: Settings, issues: IssueLog) -> pd.Da
                        "Left this row out of the figures. Correct or remove the duplicate.")
             continue
         seen[upn_text] = cell("UPN")
-        if not upn_check.is_valid(upn_text):
+        # python-stdnum's check is the slowest step here, and it only reports.
+        if issues.keep and not upn_check.is_valid(upn_text):
             issues.add(sheet, cell("UPN"), upn_text, _upn_problem(upn_text),
                        "Kept the pupil in the figures. Check the UPN against the MIS.")
 

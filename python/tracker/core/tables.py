@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from collections.abc import Iterator
 from datetime import date, datetime
 
 import pandas as pd
@@ -52,16 +53,24 @@ class RawTable:
         Blank rows are dropped here, since Excel tables often carry empty
         formatted rows that staff have not filled yet.
         """
-        width = len(self.header)
-        records = []
-        for index, row in enumerate(self.rows):
-            values = [clean_value(v) for v in list(row)[:width]]
-            values += [None] * (width - len(values))
-            if all(v is None for v in values):
-                continue
-            records.append(values + [index])
         columns = unique_headers(self.header) + ["_row"]
-        return pd.DataFrame(records, columns=columns, dtype=object)
+        return pd.DataFrame(list(self.body_rows()), columns=columns, dtype=object)
+
+    def body_rows(self) -> Iterator[list[object]]:
+        """Yield each non-blank body row as cleaned values, the row position last, as ``frame`` has them.
+
+        Code that walks every row once can use this in place of ``frame``,
+        because building and unpacking a DataFrame costs more than the walk.
+        """
+        width = len(self.header)
+        for index, row in enumerate(self.rows):
+            values = [clean_value(v) for v in row[:width]]
+            if len(values) < width:
+                values += [None] * (width - len(values))
+            if values.count(None) == width:
+                continue
+            values.append(index)
+            yield values
 
 
 def unique_headers(header: list[str]) -> list[str]:
@@ -95,7 +104,11 @@ def fold(text: object) -> str:
     """Return text folded for matching: case, accents and spacing removed."""
     if text is None:
         return ""
-    normal = unicodedata.normalize("NFKD", str(text))
+    text = str(text)
+    if text.isascii():
+        # No accents to remove, and str.split splits on the same whitespace as \s.
+        return " ".join(text.split()).lower()
+    normal = unicodedata.normalize("NFKD", text)
     without_accents = "".join(c for c in normal if not unicodedata.combining(c))
     return re.sub(r"\s+", " ", without_accents).strip().casefold()
 

@@ -17,7 +17,7 @@ from ..core.tables import RawTable, clean_value, display, fold
 from .records import CONFLICT, IMPORTED, NOT_IMPORTED, LogRow, Problem, Reading
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CellWrite:
     """A value to put in an empty cell of a table body."""
 

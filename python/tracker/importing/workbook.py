@@ -77,7 +77,7 @@ def parse_tracker(tables: dict[str, RawTable]) -> tuple[Settings, pd.DataFrame]:
     Raises MissingTable when a required table is missing. Problems in the
     inputs are left for the refresh to report.
     """
-    ignored = IssueLog()  # the refresh reports these; an import need not repeat them
+    ignored = IssueLog(keep=False)  # the refresh reports these; an import need not repeat them
     conformed = {}
     for name, (sheet, columns) in INPUT_TABLES.items():
         if name not in tables:
