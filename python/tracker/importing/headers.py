@@ -199,7 +199,7 @@ def find_header(sheet: SourceSheet, vocabulary: Vocabulary, need_grades: bool = 
     width = max((len(r) for r in sheet.rows[:HEADER_SCAN_ROWS + 1]), default=0)
     best: tuple[int, HeaderLayout] | None = None
     for row in range(min(HEADER_SCAN_ROWS, len(sheet.rows))):
-        if not _names_pupil(sheet, row, width, vocabulary):
+        if not _has_role_text(sheet, row, vocabulary) or not _names_pupil(sheet, row, width, vocabulary):
             continue  # skipped before the costlier layout, since has_pupil below would reject it
         layout = _layout(sheet, row, width, vocabulary)
         has_pupil = "upn" in layout.roles or "name" in layout.roles or (
@@ -211,6 +211,22 @@ def find_header(sheet: SourceSheet, vocabulary: Vocabulary, need_grades: bool = 
         if best is None or score > best[0]:
             best = (score, layout)
     return best[1] if best else None
+
+
+def _has_role_text(sheet: SourceSheet, row: int, vocabulary: Vocabulary) -> bool:
+    """Return whether a row, the row above or a merged range over either holds any role heading.
+
+    A quick test that passes every row _names_pupil passes, because that
+    looks only at these cells. Most rows of a class list are pupils, and
+    this saves laying them out as headers.
+    """
+    cells = list(sheet.rows[row])
+    if row > 0:
+        cells += sheet.rows[row - 1]
+    for first_row, first_col, last_row, _ in sheet.merged:
+        if first_row <= row and last_row >= row - 1:
+            cells.append(sheet.value(first_row, first_col))
+    return any(isinstance(value, str) and vocabulary.role(value) for value in cells)
 
 
 def _names_pupil(sheet: SourceSheet, row: int, width: int, vocabulary: Vocabulary) -> bool:

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from ..core.consolidate import parse_heading
 from ..core.settings import Settings
-from ..core.tables import RawTable, clean_value, display, fold
+from ..core.tables import RawTable, clean_value, column_letter, display, fold
 from .records import CONFLICT, IMPORTED, NOT_IMPORTED, LogRow, Problem, Reading
 
 
@@ -63,6 +63,7 @@ def plan_grades(readings: list[Reading], class_tables: list[RawTable], settings:
         first.setdefault(key, reading)
 
     planned: dict[tuple[str, str, str], CellWrite] = {}
+    places: dict[tuple[str, str], tuple[int, str]] = {}  # (table, header): (column position, letters)
     for reading in readings:
         key = (reading.upn, reading.point, reading.subject)
         log = dict(pupil=reading.pupil, upn=reading.upn, column=f"{reading.point} {reading.subject}",
@@ -96,9 +97,14 @@ def plan_grades(readings: list[Reading], class_tables: list[RawTable], settings:
             plan.log.append(LogRow(NOT_IMPORTED, **log, note=problem + " " + action))
             continue
 
-        cell = table.cell(target.row, header)
+        place = places.get((table.name, header))
+        if place is None:
+            place = places[(table.name, header)] = _place(table, header)
+        col, letters = place
+        cell = f"{letters}{table.first_row + target.row}"
         log.update(target_sheet=table.sheet, target_cell=cell)
-        existing = clean_value(_value(table, target.row, header))
+        values = table.rows[target.row]
+        existing = clean_value(values[col]) if col < len(values) else None
         if key in planned or (existing is not None and _same_grade(existing, reading.code, settings)):
             if key not in planned:
                 plan.already += 1
@@ -144,10 +150,10 @@ def _same_grade(existing: object, code: str, settings: Settings) -> bool:
     return grade is not None and grade.code == code
 
 
-def _value(table: RawTable, row: int, header: str) -> object:
-    values = table.rows[row]
+def _place(table: RawTable, header: str) -> tuple[int, str]:
+    """Return a column's position in the table and its letters on the sheet."""
     col = table.header.index(header)
-    return values[col] if col < len(values) else None
+    return col, column_letter(table.first_col + col)
 
 
 def _pupil_rows(class_tables: list[RawTable]) -> dict[str, _Target]:

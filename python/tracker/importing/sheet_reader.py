@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from ..core.register import parse_year
 from ..core.settings import Grade, GradeScale
-from ..core.tables import display
+from ..core.tables import column_letter, display
 from .headers import HEADER_SCAN_ROWS, GradeColumn, HeaderLayout, Vocabulary, clean_header, find_header, header_key
 from .matching import Roster
 from .records import Problem, Reading, SheetSummary, plural
@@ -33,12 +33,25 @@ class ProgressContext:
     current_point: str
     _grades: dict[tuple[type, object], Grade | None] = field(default_factory=dict, repr=False)
 
+    _texts: dict[str, bool] = field(default_factory=dict, repr=False)
+
     def grade(self, value: object) -> Grade | None:
         """Return the grade for a typed value, as ``scale.parse`` does, looking each value up once."""
         key = (type(value), value)  # so that 1, 1.0 and True stay apart
         if key not in self._grades:
             self._grades[key] = self.scale.parse(value)
         return self._grades[key]
+
+    def has_text(self, value: object) -> bool:
+        """Return whether a cell holds something other than spaces, checking each text once."""
+        if value is None:
+            return False
+        if not isinstance(value, str):
+            return bool(clean_header(value))
+        known = self._texts.get(value)
+        if known is None:
+            known = self._texts[value] = bool(clean_header(value))
+        return known
 
 
 @dataclass
@@ -77,8 +90,10 @@ def read_progress_sheet(sheet: SourceSheet, context: ProgressContext) -> SheetRe
             "Read the first column with this heading only. Rename or remove the repeat.",
         ))
 
+    # Each grade column with its letters, so a cell's reference is one concatenation.
+    columns = [(column, column_letter(column.col + 1)) for column in layout.grades]
     for row in range(layout.row + 1, len(sheet.rows)):
-        _read_row(sheet, row, layout, sheet_class, sheet_point, context, result)
+        _read_row(sheet, row, layout, columns, sheet_class, sheet_point, context, result)
     return result
 
 
@@ -90,23 +105,30 @@ def _point_from(vocabulary: Vocabulary, sheet_name: str, titles: list[str], file
     return None
 
 
-def _read_row(sheet: SourceSheet, row: int, layout: HeaderLayout, sheet_class: str | None,
-              sheet_point: str | None, context: ProgressContext, result: SheetReading) -> None:
+def _read_row(sheet: SourceSheet, row: int, layout: HeaderLayout, columns: list[tuple[GradeColumn, str]],
+              sheet_class: str | None, sheet_point: str | None, context: ProgressContext,
+              result: SheetReading) -> None:
     roles = layout.roles
+    values = sheet.rows[row]
+    width = len(values)
 
     def value(role: str) -> object:
-        return sheet.value(row, roles[role]) if role in roles else None
+        col = roles.get(role)
+        return values[col] if col is not None and col < width else None
 
-    grade_cells = [(column, sheet.value(row, column.col)) for column in layout.grades]
-    grade_cells = [(column, v) for column, v in grade_cells if v is not None and clean_header(v)]
-    names = _names(value("name"), value("forename"), value("surname"))
-    upn = value("upn")
+    grade_cells = []
+    for column, letters in columns:
+        raw = values[column.col] if column.col < width else None
+        if context.has_text(raw):
+            grade_cells.append((column, letters, raw))
     if not grade_cells:
         return
+    names = _names(value("name"), value("forename"), value("surname"))
+    upn = value("upn")
     if not names and upn is None:
-        if all(isinstance(v, (int, float)) or "%" in str(v) for _, v in grade_cells):
+        if all(isinstance(v, (int, float)) or "%" in str(v) for _, _, v in grade_cells):
             return  # a row of counts or percentages under the list
-        column, raw = grade_cells[0]
+        column, _, raw = grade_cells[0]
         result.problems.append(Problem(
             sheet.file, sheet.name, sheet.cell(row, column.col), display(raw),
             "Grades are typed on a row with no pupil name.",
@@ -119,10 +141,10 @@ def _read_row(sheet: SourceSheet, row: int, layout: HeaderLayout, sheet_class: s
     klass = str(display(klass)).strip() if klass is not None else sheet_class
     year = parse_year(value("year")) if value("year") is not None else None
     match = context.roster.match(upn, names, klass, year)
-    name_col = next((roles[r] for r in ("name", "surname", "forename", "upn") if r in roles), 0)
     if match.pupil is None:
         if upn is None and _is_totals_label(names[0]):
             return
+        name_col = next((roles[r] for r in ("name", "surname", "forename", "upn") if r in roles), 0)
         if hidden:
             result.summary.hidden_rows += 1
         result.problems.append(Problem(
@@ -138,13 +160,13 @@ def _read_row(sheet: SourceSheet, row: int, layout: HeaderLayout, sheet_class: s
     result.summary.rows += 1
     if hidden:
         result.summary.hidden_rows += 1
-    for column, raw in grade_cells:
-        _read_grade(sheet, row, column, raw, match.pupil, sheet_point, hidden, context, result)
+    number = str(row + 1)
+    for column, letters, raw in grade_cells:
+        _read_grade(sheet, letters + number, column, raw, match.pupil, sheet_point, hidden, context, result)
 
 
-def _read_grade(sheet: SourceSheet, row: int, column: GradeColumn, raw: object, pupil, sheet_point: str | None,
+def _read_grade(sheet: SourceSheet, cell: str, column: GradeColumn, raw: object, pupil, sheet_point: str | None,
                 hidden: bool, context: ProgressContext, result: SheetReading) -> None:
-    cell = sheet.cell(row, column.col)
     grade = context.grade(display(raw))
     if grade is None:
         fix = context.scale.unknown_hint(display(raw))
