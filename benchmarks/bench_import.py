@@ -11,9 +11,10 @@ does not read CSV, so a CSV register's floor is Python's csv module over
 the decoded text. Writing the tracker is not in the floor, because the
 goal compares the import with reading alone.
 
-Each run times the floor and then the import, back to back in this
-process, and takes its ratio from that pair, so a change in machine load
-between runs moves both sides. The copy of the tracker made before each
+Each run times the floor and then the import, back to back in a child
+process forked for that run, and takes its ratio from that pair, so a
+change in machine load between runs moves both sides, and no run finds
+caches warmed by the one before. The copy of the tracker made before each
 import is not timed. The minimum and the median of the runs are printed,
 with the load average before and after.
 
@@ -26,6 +27,7 @@ import argparse
 import cProfile
 import csv
 import io
+import multiprocessing
 import os
 import pstats
 import random
@@ -122,20 +124,35 @@ def read_csv_floor(path: Path) -> None:
 
 def paired_runs(runs: int, floor: Callable[[], None], prepare: Callable[[], None],
                 action: Callable[[], None]) -> tuple[list[float], list[float]]:
-    """Return (floor times, import times) in seconds, one pair per run, after one untimed warm-up."""
+    """Return (floor times, import times) in seconds, one pair per run, after one untimed warm-up.
+
+    Each run is a child process forked from this one, so the modules are
+    loaded but every cache the import fills (such as the lru_cache of
+    folded names) starts empty, as it does when a coordinator runs the
+    command.
+    """
     floors, imports = [], []
+    context = multiprocessing.get_context("fork")
     for run in range(runs + 1):
-        start = time.perf_counter()
-        floor()
-        floor_time = time.perf_counter() - start
         prepare()
-        start = time.perf_counter()
-        action()
-        import_time = time.perf_counter() - start
+        receiver, sender = context.Pipe(duplex=False)
+        child = context.Process(target=_timed_pair, args=(floor, action, sender))
+        child.start()
+        floor_time, import_time = receiver.recv()
+        child.join()
         if run:
             floors.append(floor_time)
             imports.append(import_time)
     return floors, imports
+
+
+def _timed_pair(floor: Callable[[], None], action: Callable[[], None], sender) -> None:
+    start = time.perf_counter()
+    floor()
+    floor_time = time.perf_counter() - start
+    start = time.perf_counter()
+    action()
+    sender.send((floor_time, time.perf_counter() - start))
 
 
 def report(name: str, floors: list[float], imports: list[float]) -> None:

@@ -214,7 +214,7 @@ def find_header(sheet: SourceSheet, vocabulary: Vocabulary, need_grades: bool = 
 
 
 def _has_role_text(sheet: SourceSheet, row: int, vocabulary: Vocabulary) -> bool:
-    """Return whether a row, the row above or a merged range over either holds any role heading.
+    """Return whether a row, the row above or a merged range over either contains a role heading.
 
     A quick test that passes every row _names_pupil passes, because that
     looks only at these cells. Most rows of a class list are pupils, and

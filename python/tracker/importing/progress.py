@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ from .records import (
     plural,
 )
 from .sheet_reader import ProgressContext, read_progress_sheet
-from .sources import UnreadableFile, find_files, read_source
+from .sources import SourceFile, UnreadableFile, find_files, read_source
 from .workbook import TrackerBook, open_book, save_import
 
 # Called as progress(done, total, message) before each file and once at the
@@ -41,8 +42,15 @@ def import_progress(book: str | Path, paths: list[str | Path], progress: Progres
     cannot be read are reported and skipped. The workbook is saved once,
     in place or to ``out``, and only when something changed.
     """
-    tracker = open_book(book)
-    found = plan_progress(paths, tracker.settings, tracker.pupils, tracker.class_tables, progress)
+    # The tracker is opened in a second thread while the source files are
+    # read: python-calamine releases the GIL while it parses, so the two
+    # reads overlap. An error opening the tracker is raised once the
+    # sources are read, before anything is written.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        opening = pool.submit(open_book, book)
+        sources = read_sources(paths, progress)
+        tracker = opening.result()
+    found = plan_sources(sources, tracker.settings, tracker.pupils, tracker.class_tables)
     report = found.report
     if not report.files_read:
         # Nothing was read, so the paths are wrong. The printed summary gives the
@@ -81,20 +89,44 @@ def plan_progress(paths: list[str | Path], settings: Settings, pupils: pd.DataFr
     lays out the Import log. ``exclude`` is a file to leave out of the
     folders searched, such as the tracker workbook itself.
     """
+    return plan_sources(read_sources(paths, progress, exclude), settings, pupils, class_tables)
+
+
+@dataclass
+class SourceFiles:
+    """The progress files found and read, before any is matched to the register."""
+
+    paths: list[str | Path]  # the files and folders asked for
+    files: list[tuple[str, SourceFile | UnreadableFile]]  # (label, what was read or why not), in order
+
+
+def read_sources(paths: list[str | Path], progress: ProgressCallback | None = None,
+                 exclude: Path | None = None) -> SourceFiles:
+    """Find the progress files among files and folders and read each one, calling progress before each."""
+    found = find_files([Path(p) for p in paths])
+    if exclude is not None:
+        found = [(path, label) for path, label in found if path.resolve() != exclude.resolve()]
+    files: list[tuple[str, SourceFile | UnreadableFile]] = []
+    for index, (path, label) in enumerate(found):
+        if progress:
+            progress(index, len(found), label)
+        try:
+            files.append((label, read_source(path, label)))
+        except UnreadableFile as error:
+            files.append((label, error))
+    return SourceFiles(list(paths), files)
+
+
+def plan_sources(sources: SourceFiles, settings: Settings, pupils: pd.DataFrame,
+                 class_tables: list[RawTable]) -> ProgressImport:
+    """Match the grades of files already read to the register and plan the cells to fill."""
     context = ProgressContext(Vocabulary(settings.points, settings.subjects), Roster(pupils),
                               settings.scale, settings.current_point)
     report = ImportReport()
     readings = []
-    files = find_files([Path(p) for p in paths])
-    if exclude is not None:
-        files = [(path, label) for path, label in files if path.resolve() != exclude.resolve()]
-    for index, (path, label) in enumerate(files):
-        if progress:
-            progress(index, len(files), label)
-        try:
-            source = read_source(path, label)
-        except UnreadableFile as error:
-            _skip_file(report, label, str(error))
+    for label, source in sources.files:
+        if isinstance(source, UnreadableFile):
+            _skip_file(report, label, str(source))
             continue
         report.files_read.append(label)
         for name, reason in source.skipped:
@@ -108,14 +140,14 @@ def plan_progress(paths: list[str | Path], settings: Settings, pupils: pd.DataFr
             report.problems.extend(reading.problems)
             report.hidden_rows += reading.summary.hidden_rows
             readings.extend(reading.readings)
-    if not files:
-        _skip_file(report, ", ".join(str(p) for p in paths) or "(none)",
+    if not sources.files:
+        _skip_file(report, ", ".join(str(p) for p in sources.paths) or "(none)",
                    "No .xlsx, .xlsm, .xls or .csv files were found there.")
 
     plan = plan_grades(readings, class_tables, settings)
     report.filled, report.already, report.conflicts = plan.filled, plan.already, plan.conflicts
     report.problems.extend(plan.problems)
-    return ProgressImport(report, plan, [label for _, label in files])
+    return ProgressImport(report, plan, [label for label, _ in sources.files])
 
 
 def progress_log_tab(found: ProgressImport) -> Tab:
