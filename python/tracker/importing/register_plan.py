@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from ..core.settings import _number
 from ..core.tables import RawTable, clean_value, display, fold
 from .records import Problem
-from .register_rows import MIS_COLUMNS, PupilRecord, flag, sen_code, year_group
+from .register_rows import MIS_COLUMNS, PupilRecord, attendance_number, flag, fold_cached, sen_code, year_group
 from .upn import is_valid_upn, upn_problem
 
 # A pupil missing from an export is marked as left only when the export
@@ -50,6 +49,9 @@ def plan_register(records: list[PupilRecord], table: RawTable, today: date, sour
     headers = {fold(h): h for h in table.header}
     column = {name: headers.get(fold(name)) for name in (*MIS_COLUMNS, "UPN", "Left")}
     plan.missing_columns = [name for name, header in column.items() if header is None and name != "UPN"]
+    position: dict[str, int] = {}  # header: column, the first of any repeated header as list.index finds it
+    for col, header in enumerate(table.header):
+        position.setdefault(header, col)
     existing = _rows_by_upn(table, column["UPN"])
 
     seen: dict[str, PupilRecord] = {}
@@ -79,7 +81,7 @@ def plan_register(records: list[PupilRecord], table: RawTable, today: date, sour
             _plan_new(plan, record, column)
         else:
             plan.matched += 1
-            _plan_changes(plan, record, table, index, column)
+            _plan_changes(plan, record, table, index, column, position)
 
     _plan_leavers(plan, table, existing, seen, column, today, source)
     return plan
@@ -116,28 +118,34 @@ def _plan_new(plan: RegisterPlan, record: PupilRecord, column: dict[str, str | N
 
 
 def _plan_changes(plan: RegisterPlan, record: PupilRecord, table: RawTable, index: int,
-                  column: dict[str, str | None]) -> None:
+                  column: dict[str, str | None], position: dict[str, int]) -> None:
     values = table.rows[index]
-    name = _name(record, table, index, column)
-
-    def old(header: str) -> object:
-        col = table.header.index(header)
-        return clean_value(values[col]) if col < len(values) else None
+    width = len(values)
+    name = None  # worked out at the first change, because most pupils have none
 
     for field_name, new in record.columns.items():
         header = column.get(field_name)
         if header is None:
             continue
-        before = old(header)
+        col = position[header]
+        before = clean_value(values[col]) if col < width else None
         if not _same(field_name, before, new):
+            if name is None:
+                name = _name(record, table, index, column)
             plan.changes.append(Change(record.upn, name, index, header, before, new, record))
 
     left_header = column.get("Left")
     if left_header is None:
         return
-    if record.left_on and old(left_header) is None:
+    col = position[left_header]
+    left_before = clean_value(values[col]) if col < width else None
+    if record.left_on and left_before is None:
+        if name is None:
+            name = _name(record, table, index, column)
         plan.left.append(Change(record.upn, name, index, left_header, None, record.left_on, record))
-    elif old(left_header) is not None and record.left_on is None and not record.row.hidden:
+    elif left_before is not None and record.left_on is None and not record.row.hidden:
+        if name is None:
+            name = _name(record, table, index, column)
         row = record.row
         plan.problems.append(Problem(row.file, row.sheet, row.cells.get("upn", row.cell), record.upn,
                                      f"{name} is marked as left on the Pupils sheet but is on roll in the export.",
@@ -201,10 +209,10 @@ def _same(field_name: str, old: object, new: object) -> bool:
     if field_name == "SEN":
         return sen_code(old) == new
     if field_name == "Attendance %":
-        number = _number(old) if old is not None else None
+        number = attendance_number(old) if old is not None else None
         if number is not None and isinstance(old, float) and number <= 1:
             number *= 100
         return number is not None and abs(number - float(new)) < 0.05
     if field_name == "PP category":
-        return fold(old) == fold(new)
+        return fold_cached(old) == fold_cached(new)
     return old is not None and str(display(old)).strip() == str(new).strip()
