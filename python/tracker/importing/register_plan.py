@@ -6,6 +6,7 @@ whole-school export gets a date in the Left column instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -52,6 +53,11 @@ def plan_register(records: list[PupilRecord], table: RawTable, today: date, sour
     position: dict[str, int] = {}  # header: column, the first of any repeated header as list.index finds it
     for col, header in enumerate(table.header):
         position.setdefault(header, col)
+    # Each field's comparison comes with its outcomes so far, by (cell type, cell, export value): most
+    # pupils share their year, class and codes, so each pair is compared once.
+    compared = {name: (header, position[header], _SAME.get(name, _same_text), {})
+                for name, header in column.items() if header is not None and name in MIS_COLUMNS}
+    left_col = position[column["Left"]] if column["Left"] else None
     existing = _rows_by_upn(table, column["UPN"])
 
     seen: dict[str, PupilRecord] = {}
@@ -81,7 +87,7 @@ def plan_register(records: list[PupilRecord], table: RawTable, today: date, sour
             _plan_new(plan, record, column)
         else:
             plan.matched += 1
-            _plan_changes(plan, record, table, index, column, position)
+            _plan_changes(plan, record, table, index, column, compared, left_col)
 
     _plan_leavers(plan, table, existing, seen, column, today, source)
     return plan
@@ -118,27 +124,39 @@ def _plan_new(plan: RegisterPlan, record: PupilRecord, column: dict[str, str | N
 
 
 def _plan_changes(plan: RegisterPlan, record: PupilRecord, table: RawTable, index: int,
-                  column: dict[str, str | None], position: dict[str, int]) -> None:
+                  column: dict[str, str | None], compared: dict[str, tuple[str, int, _Comparison, dict]],
+                  left_col: int | None) -> None:
+    """Plan the changes to one pupil already on the Pupils table.
+
+    ``compared`` maps each MIS field the table has to its header, column,
+    comparison and the outcomes of that comparison so far, and ``left_col``
+    is the Left column, or None without one.
+    """
     values = table.rows[index]
     width = len(values)
     name = None  # worked out at the first change, because most pupils have none
 
     for field_name, new in record.columns.items():
-        header = column.get(field_name)
-        if header is None:
+        found = compared.get(field_name)
+        if found is None:
             continue
-        col = position[header]
-        before = clean_value(values[col]) if col < width else None
-        if not _same(field_name, before, new):
+        header, col, same, outcomes = found
+        raw = values[col] if col < width else None
+        # The cell's type is part of the key, because True, 1 and 1.0 are one key but read differently.
+        key = (type(raw), raw, new)
+        unchanged = outcomes.get(key)
+        if unchanged is None:
+            unchanged = outcomes[key] = same(clean_value(raw), new)
+        if not unchanged:
+            before = clean_value(raw)
             if name is None:
                 name = _name(record, table, index, column)
             plan.changes.append(Change(record.upn, name, index, header, before, new, record))
 
-    left_header = column.get("Left")
-    if left_header is None:
+    if left_col is None:
         return
-    col = position[left_header]
-    left_before = clean_value(values[col]) if col < width else None
+    left_header = table.header[left_col]
+    left_before = clean_value(values[left_col]) if left_col < width else None
     if record.left_on and left_before is None:
         if name is None:
             name = _name(record, table, index, column)
@@ -200,19 +218,39 @@ def _name(record: PupilRecord | None, table: RawTable, index: int, column: dict[
     return " ".join(parts)
 
 
-def _same(field_name: str, old: object, new: object) -> bool:
-    """Return whether a Pupils cell already matches the export's value, however it is typed."""
-    if field_name == "Year":
-        return year_group(old) == new
-    if field_name in ("PP", "EAL"):
-        return flag(old) == (new == "Y")
-    if field_name == "SEN":
-        return sen_code(old) == new
-    if field_name == "Attendance %":
-        number = attendance_number(old) if old is not None else None
-        if number is not None and isinstance(old, float) and number <= 1:
-            number *= 100
-        return number is not None and abs(number - float(new)) < 0.05
-    if field_name == "PP category":
-        return fold_cached(old) == fold_cached(new)
+# Whether a Pupils cell (old) already matches the export's value (new), however the cell is typed.
+_Comparison = Callable[[object, object], bool]
+
+
+def _same_year(old: object, new: object) -> bool:
+    return year_group(old) == new
+
+
+def _same_flag(old: object, new: object) -> bool:
+    return flag(old) == (new == "Y")
+
+
+def _same_sen(old: object, new: object) -> bool:
+    return sen_code(old) == new
+
+
+def _same_attendance(old: object, new: object) -> bool:
+    number = attendance_number(old) if old is not None else None
+    if number is not None and isinstance(old, float) and number <= 1:
+        number *= 100
+    return number is not None and abs(number - float(new)) < 0.05
+
+
+def _same_category(old: object, new: object) -> bool:
+    return fold_cached(old) == fold_cached(new)
+
+
+def _same_text(old: object, new: object) -> bool:
     return old is not None and str(display(old)).strip() == str(new).strip()
+
+
+# The comparison for each MIS field; the names and the class are compared as text.
+_SAME: dict[str, _Comparison] = {
+    "Year": _same_year, "PP": _same_flag, "EAL": _same_flag, "SEN": _same_sen,
+    "Attendance %": _same_attendance, "PP category": _same_category,
+}
