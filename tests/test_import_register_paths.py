@@ -70,7 +70,7 @@ def test_upn_spaces_removed_as_before():
     (" Y. ", True), ("maybe", None),
 ])
 def test_flag_same_for_text_and_numbers(value, expected):
-    # Text is cached and numbers are not; asking twice checks that a cached answer is the same.
+    # Text is cached and numbers are not, so the second call checks the cached result.
     assert flag(value) is expected
     assert flag(value) is expected
 

@@ -53,7 +53,7 @@ def plan_register(records: list[PupilRecord], table: RawTable, today: date, sour
     position: dict[str, int] = {}  # header: column, the first of any repeated header as list.index finds it
     for col, header in enumerate(table.header):
         position.setdefault(header, col)
-    # Each field's comparison comes with its outcomes so far, by (cell type, cell, export value): most
+    # Each field's comparison comes with its outcomes so far, by (cell type, cell, export value). Most
     # pupils share their year, class and codes, so each pair is compared once.
     compared = {name: (header, position[header], _SAME.get(name, _same_text), {})
                 for name, header in column.items() if header is not None and name in MIS_COLUMNS}
@@ -249,7 +249,7 @@ def _same_text(old: object, new: object) -> bool:
     return old is not None and str(display(old)).strip() == str(new).strip()
 
 
-# The comparison for each MIS field; the names and the class are compared as text.
+# The comparison for each MIS field. Fields not listed (the names and the class) are compared as text.
 _SAME: dict[str, _Comparison] = {
     "Year": _same_year, "PP": _same_flag, "EAL": _same_flag, "SEN": _same_sen,
     "Attendance %": _same_attendance, "PP category": _same_category,

@@ -181,7 +181,7 @@ def _text_year_group(text: str) -> str | None:
     return parse_year(re.sub(r"\b0+(\d)", r"\1", text.strip()))
 
 
-# Attendance and leaving dates read as the Pupils table reads them, each distinct text once.
+# Attendance and leaving dates, each distinct text converted once.
 attendance_number = _once_per_text(_number)
 leaving_date = _once_per_text(parse_date)
 
@@ -201,10 +201,11 @@ def clean_cell(value: object) -> object:
 
     Text that is all letters and digits has no spaces to clean, and most
     cells of an export (UPNs, codes, one-word names) are like that. For the
-    rest, str.split() splits at the same characters as the regular
-    expression's \\s (those str.isspace() accepts), so splitting and joining
-    the text with its byte-order marks and zero-width spaces removed gives
-    what clean_header gives, without a regular expression per cell.
+    rest, str.split() splits at the characters that str.isspace() accepts,
+    which are the ones the regular expression's \\s matches. So splitting
+    and joining the text, with byte-order marks and zero-width spaces
+    removed first, gives what clean_header gives without a regular
+    expression per cell.
     """
     if type(value) is not str:
         return (clean_header(value) or None) if isinstance(value, str) else value
