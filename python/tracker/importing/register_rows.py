@@ -314,16 +314,17 @@ def read_record(row: RegisterRow, today: date, problems: list[Problem]) -> Pupil
 
 def _read_premium(values: dict[str, object], columns: dict[str, object], report) -> None:
     """Set PP and PP category from whichever premium flags the export has."""
-    roles = [r for r in ("pp", "fsm", "ever6", "lac", "plac", "service") if r in values]
-    if not roles:
-        return
     flags = {}
-    for role in roles:
+    for role in ("pp", "fsm", "ever6", "lac", "plac", "service"):
+        if role not in values:
+            continue
         answer = flag(values[role])
         if answer is None:
             report(role, f"'{display(values[role])}' is not yes or no.", "Read it as no.")
             answer = False
         flags[role] = answer
+    if not flags:
+        return
     if flags.get("lac"):
         category = "LAC"
     elif flags.get("plac"):
