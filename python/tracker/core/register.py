@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import pandas as pd
 from stdnum.gb import upn as upn_check
@@ -74,7 +75,7 @@ def parse_pupils(table: RawTable, settings: Settings, issues: IssueLog) -> pd.Da
             continue
         seen[upn_text] = cell("UPN")
         # python-stdnum's check is the slowest step here, and it only reports.
-        if issues.keep and not upn_check.is_valid(upn_text):
+        if issues.keep and not is_valid_upn(upn_text):
             issues.add(sheet, cell("UPN"), upn_text, _upn_problem(upn_text),
                        "Kept the pupil in the figures. Check the UPN against the MIS.")
 
@@ -161,6 +162,16 @@ def parse_pupils(table: RawTable, settings: Settings, issues: IssueLog) -> pd.Da
     # An empty register still needs boolean flags, since pandas reads an
     # empty object column used as a mask as a list of column names.
     return frame.astype({"pp_flag": bool, "disadvantaged": bool, "eal": bool, "left": bool})
+
+
+@lru_cache(maxsize=4096)
+def is_valid_upn(upn: str) -> bool:
+    """Return whether python-stdnum accepts a UPN: its length, format, local authority number and check letter.
+
+    Cached, because the same UPNs come back at every refresh and import
+    run in one Python process, as they do through xlwings in Excel.
+    """
+    return bool(upn_check.is_valid(upn))
 
 
 def _upn_problem(upn: str) -> str:

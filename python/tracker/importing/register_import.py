@@ -187,13 +187,23 @@ def _read_rows(path: Path, label: str, census: date, report: RegisterReport) -> 
 
 
 def _write(tracker: TrackerBook, plan: RegisterPlan, report: RegisterReport) -> None:
-    """Apply the plan through table_writer."""
+    """Apply the plan through table_writer.
+
+    The writer parses the Pupils sheet at its first call, so it is called
+    only for the kinds of edit the plan has, and an import that changes
+    nothing leaves the sheet unparsed.
+    """
     writer = tracker.writer
     updates = {(ch.row, ch.header): ch.new for ch in plan.changes if ch.new is not None}
     clears = [(ch.row, ch.header) for ch in plan.changes if ch.new is None]
-    conflicts = writer.set_cells(c.PUPILS_TABLE, updates, overwrite=True) + writer.clear_cells(c.PUPILS_TABLE, clears)
+    conflicts = []
+    if updates:
+        conflicts += writer.set_cells(c.PUPILS_TABLE, updates, overwrite=True)
+    if clears:
+        conflicts += writer.clear_cells(c.PUPILS_TABLE, clears)
     blocked = {(k.row_index, k.header) for k in conflicts}
-    writer.set_cells(c.PUPILS_TABLE, {(ch.row, ch.header): ch.new for ch in plan.left})
+    if plan.left:
+        writer.set_cells(c.PUPILS_TABLE, {(ch.row, ch.header): ch.new for ch in plan.left})
     indices = writer.append_rows(c.PUPILS_TABLE, [values for _, values in plan.added]) if plan.added else []
     record_register_writes(report, plan, tracker.tables[c.PUPILS_TABLE], blocked, indices)
 

@@ -6,13 +6,13 @@ whole-school export gets a date in the Left column instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from ..core.settings import _number
 from ..core.tables import RawTable, clean_value, display, fold
 from .records import Problem
-from .register_rows import MIS_COLUMNS, PupilRecord, flag, sen_code, year_group
+from .register_rows import MIS_COLUMNS, PupilRecord, attendance_number, flag, fold_cached, sen_code, year_group
 from .upn import is_valid_upn, upn_problem
 
 # A pupil missing from an export is marked as left only when the export
@@ -50,6 +50,14 @@ def plan_register(records: list[PupilRecord], table: RawTable, today: date, sour
     headers = {fold(h): h for h in table.header}
     column = {name: headers.get(fold(name)) for name in (*MIS_COLUMNS, "UPN", "Left")}
     plan.missing_columns = [name for name, header in column.items() if header is None and name != "UPN"]
+    position: dict[str, int] = {}  # header: column, the first of any repeated header as list.index finds it
+    for col, header in enumerate(table.header):
+        position.setdefault(header, col)
+    # Each field's comparison comes with its outcomes so far, by (cell type, cell, export value). Most
+    # pupils share their year, class and codes, so each pair is compared once.
+    compared = {name: (header, position[header], _SAME.get(name, _same_text), {})
+                for name, header in column.items() if header is not None and name in MIS_COLUMNS}
+    left_col = position[column["Left"]] if column["Left"] else None
     existing = _rows_by_upn(table, column["UPN"])
 
     seen: dict[str, PupilRecord] = {}
@@ -79,7 +87,7 @@ def plan_register(records: list[PupilRecord], table: RawTable, today: date, sour
             _plan_new(plan, record, column)
         else:
             plan.matched += 1
-            _plan_changes(plan, record, table, index, column)
+            _plan_changes(plan, record, table, index, column, compared, left_col)
 
     _plan_leavers(plan, table, existing, seen, column, today, source)
     return plan
@@ -116,28 +124,46 @@ def _plan_new(plan: RegisterPlan, record: PupilRecord, column: dict[str, str | N
 
 
 def _plan_changes(plan: RegisterPlan, record: PupilRecord, table: RawTable, index: int,
-                  column: dict[str, str | None]) -> None:
-    values = table.rows[index]
-    name = _name(record, table, index, column)
+                  column: dict[str, str | None], compared: dict[str, tuple[str, int, _Comparison, dict]],
+                  left_col: int | None) -> None:
+    """Plan the changes to one pupil already on the Pupils table.
 
-    def old(header: str) -> object:
-        col = table.header.index(header)
-        return clean_value(values[col]) if col < len(values) else None
+    ``compared`` maps each MIS field the table has to its header, column,
+    comparison and the outcomes of that comparison so far, and ``left_col``
+    is the Left column, or None without one.
+    """
+    values = table.rows[index]
+    width = len(values)
+    name = None  # worked out at the first change, because most pupils have none
 
     for field_name, new in record.columns.items():
-        header = column.get(field_name)
-        if header is None:
+        found = compared.get(field_name)
+        if found is None:
             continue
-        before = old(header)
-        if not _same(field_name, before, new):
+        header, col, same, outcomes = found
+        raw = values[col] if col < width else None
+        # The cell's type is part of the key, because True, 1 and 1.0 are one key but read differently.
+        key = (type(raw), raw, new)
+        unchanged = outcomes.get(key)
+        if unchanged is None:
+            unchanged = outcomes[key] = same(clean_value(raw), new)
+        if not unchanged:
+            before = clean_value(raw)
+            if name is None:
+                name = _name(record, table, index, column)
             plan.changes.append(Change(record.upn, name, index, header, before, new, record))
 
-    left_header = column.get("Left")
-    if left_header is None:
+    if left_col is None:
         return
-    if record.left_on and old(left_header) is None:
+    left_header = table.header[left_col]
+    left_before = clean_value(values[left_col]) if left_col < width else None
+    if record.left_on and left_before is None:
+        if name is None:
+            name = _name(record, table, index, column)
         plan.left.append(Change(record.upn, name, index, left_header, None, record.left_on, record))
-    elif old(left_header) is not None and record.left_on is None and not record.row.hidden:
+    elif left_before is not None and record.left_on is None and not record.row.hidden:
+        if name is None:
+            name = _name(record, table, index, column)
         row = record.row
         plan.problems.append(Problem(row.file, row.sheet, row.cells.get("upn", row.cell), record.upn,
                                      f"{name} is marked as left on the Pupils sheet but is on roll in the export.",
@@ -192,19 +218,39 @@ def _name(record: PupilRecord | None, table: RawTable, index: int, column: dict[
     return " ".join(parts)
 
 
-def _same(field_name: str, old: object, new: object) -> bool:
-    """Return whether a Pupils cell already matches the export's value, however it is typed."""
-    if field_name == "Year":
-        return year_group(old) == new
-    if field_name in ("PP", "EAL"):
-        return flag(old) == (new == "Y")
-    if field_name == "SEN":
-        return sen_code(old) == new
-    if field_name == "Attendance %":
-        number = _number(old) if old is not None else None
-        if number is not None and isinstance(old, float) and number <= 1:
-            number *= 100
-        return number is not None and abs(number - float(new)) < 0.05
-    if field_name == "PP category":
-        return fold(old) == fold(new)
+# Whether a Pupils cell (old) already matches the export's value (new), however the cell is typed.
+_Comparison = Callable[[object, object], bool]
+
+
+def _same_year(old: object, new: object) -> bool:
+    return year_group(old) == new
+
+
+def _same_flag(old: object, new: object) -> bool:
+    return flag(old) == (new == "Y")
+
+
+def _same_sen(old: object, new: object) -> bool:
+    return sen_code(old) == new
+
+
+def _same_attendance(old: object, new: object) -> bool:
+    number = attendance_number(old) if old is not None else None
+    if number is not None and isinstance(old, float) and number <= 1:
+        number *= 100
+    return number is not None and abs(number - float(new)) < 0.05
+
+
+def _same_category(old: object, new: object) -> bool:
+    return fold_cached(old) == fold_cached(new)
+
+
+def _same_text(old: object, new: object) -> bool:
     return old is not None and str(display(old)).strip() == str(new).strip()
+
+
+# The comparison for each MIS field. Fields not listed (the names and the class) are compared as text.
+_SAME: dict[str, _Comparison] = {
+    "Year": _same_year, "PP": _same_flag, "EAL": _same_flag, "SEN": _same_sen,
+    "Attendance %": _same_attendance, "PP category": _same_category,
+}

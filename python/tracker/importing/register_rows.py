@@ -8,9 +8,11 @@ into the same `RegisterRow` shape.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from typing import TypeVar
 
 from .. import contract as c
 from ..core.register import parse_year
@@ -66,7 +68,26 @@ _TRUE = {"y", "yes", "true", "t", "1", "eligible"}
 _FALSE = {"n", "no", "false", "f", "0", "not eligible", "ineligible"}
 
 
-@dataclass
+class RowCells(Mapping[str, str]):
+    """The cell of each role on one sheet row, named only when a problem or the log needs it."""
+
+    __slots__ = ("letters", "number")
+
+    def __init__(self, letters: dict[str, str], number: int):
+        self.letters = letters  # role: column letters, shared by every row of the sheet
+        self.number = number  # 1-based sheet row
+
+    def __getitem__(self, role: str) -> str:
+        return f"{self.letters[role]}{self.number}"
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.letters)
+
+    def __len__(self) -> int:
+        return len(self.letters)
+
+
+@dataclass(slots=True)
 class RegisterRow:
     """One pupil as the MIS gives them, with where each value came from."""
 
@@ -74,7 +95,7 @@ class RegisterRow:
     sheet: str | None
     cell: str  # where the row starts: "A5", or "line 57" in a CTF
     values: dict[str, object] = field(default_factory=dict)  # role: value
-    cells: dict[str, str] = field(default_factory=dict)  # role: cell
+    cells: Mapping[str, str] = field(default_factory=dict)  # role: cell
     hidden: bool = False
 
 
@@ -88,13 +109,37 @@ class PupilRecord:
     left_on: date | None = None
 
 
+_Converted = TypeVar("_Converted")
+
+
+def _once_per_text(convert: Callable[[object], _Converted]) -> Callable[[object], _Converted]:
+    """Wrap a converter so that it runs once per distinct text.
+
+    An export repeats a few codes (Y, N, K, 3A) down every row. Only str
+    values are cached, because a cache takes 1, 1.0 and True as one key but
+    the converters read them differently. Every converter wrapped here
+    returns an immutable value, so a cached result is safe to share.
+    """
+    cached = lru_cache(maxsize=4096)(convert)
+
+    def converter(value: object) -> _Converted:
+        if type(value) is str:
+            return cached(value)
+        return convert(value)
+
+    converter.__doc__ = convert.__doc__
+    converter.__name__ = convert.__name__
+    return converter
+
+
+@_once_per_text
 def flag(value: object) -> bool | None:
     """Return True, False or None for the ways exports write yes and no; a blank is False."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return False
     if isinstance(value, bool):
         return value
-    text = _fold(display(value)).strip(". ")
+    text = fold_cached(display(value)).strip(". ")
     if text in _TRUE:
         return True
     if text in _FALSE:
@@ -102,19 +147,21 @@ def flag(value: object) -> bool | None:
     return None
 
 
+@_once_per_text
 def sen_code(value: object) -> str | None:
     if value is None:
         return "N"
-    text = re.sub(r"[^a-z ]+", " ", _fold(value))
+    text = re.sub(r"[^a-z ]+", " ", fold_cached(value))
     return SEN_CODES.get(re.sub(r"\s+", " ", text).strip())
 
 
+@_once_per_text
 def eal_flag(value: object) -> bool | None:
     """Return whether a pupil has EAL from a Y/N column or a first-language column."""
     answer = flag(value)
     if answer is not None:
         return answer
-    text = _fold(value)
+    text = fold_cached(value)
     if text in ENGLISH:
         return False
     if text in LANGUAGE_UNKNOWN:
@@ -134,7 +181,12 @@ def _text_year_group(text: str) -> str | None:
     return parse_year(re.sub(r"\b0+(\d)", r"\1", text.strip()))
 
 
-def _fold(value: object) -> str:
+# Attendance and leaving dates, each distinct text converted once.
+attendance_number = _once_per_text(_number)
+leaving_date = _once_per_text(parse_date)
+
+
+def fold_cached(value: object) -> str:
     """Return fold(value), folding each text once, since an export repeats a few codes down every row."""
     return _fold_text(value) if isinstance(value, str) else fold(value)
 
@@ -142,6 +194,26 @@ def _fold(value: object) -> str:
 @lru_cache(maxsize=4096)
 def _fold_text(text: str) -> str:
     return fold(text)
+
+
+def clean_cell(value: object) -> object:
+    """Return a cell's value with text cleaned as headers.clean_header cleans it, and None for blank text.
+
+    Text that is all letters and digits has no spaces to clean, and most
+    cells of an export (UPNs, codes, one-word names) are like that. For the
+    rest, str.split() splits at the characters that str.isspace() accepts,
+    which are the ones the regular expression's \\s matches. So splitting
+    and joining the text, with byte-order marks and zero-width spaces
+    removed first, gives what clean_header gives without a regular
+    expression per cell.
+    """
+    if type(value) is not str:
+        return (clean_header(value) or None) if isinstance(value, str) else value
+    if value.isalnum():
+        return value
+    if not value.isascii():
+        value = value.replace("\ufeff", "").replace("\u200b", "")
+    return " ".join(value.split()) or None
 
 
 def rows_from_sheet(sheet: SourceSheet) -> tuple[list[RegisterRow], list[Problem]]:
@@ -159,17 +231,18 @@ def rows_from_sheet(sheet: SourceSheet) -> tuple[list[RegisterRow], list[Problem
         for col, text in layout.duplicates
     ]
     rows = []
-    letters = {role: column_letter(col + 1) for role, col in layout.roles.items()}  # as sheet.cell names them
+    roles = list(layout.roles.items())
+    letters = {role: column_letter(col + 1) for role, col in roles}  # as sheet.cell names them
+    first_letter = column_letter(1)
     for row in range(layout.row + 1, len(sheet.rows)):
-        values = {role: sheet.value(row, col) for role, col in layout.roles.items()}
-        values = {role: (clean_header(v) or None) if isinstance(v, str) else v for role, v in values.items()}
+        line = sheet.rows[row]
+        width = len(line)
+        values = {role: clean_cell(line[col]) if col < width else None for role, col in roles}
         if all(v is None for v in values.values()):
             continue
-        rows.append(RegisterRow(
-            sheet.file, sheet.name, sheet.cell(row, 0), values,
-            {role: f"{letter}{row + 1}" for role, letter in letters.items()},
-            hidden=row in sheet.hidden_rows,
-        ))
+        number = row + 1
+        rows.append(RegisterRow(sheet.file, sheet.name, f"{first_letter}{number}", values,
+                                RowCells(letters, number), row in sheet.hidden_rows))
     return rows, problems
 
 
@@ -182,7 +255,8 @@ def read_record(row: RegisterRow, today: date, problems: list[Problem]) -> Pupil
                                 display(values.get(role)), problem, action))
 
     raw_upn = values.get("upn")
-    upn = re.sub(r"\s+", "", str(display(raw_upn))).upper() if raw_upn is not None else ""
+    # str.split() splits at the characters \s matches, so this is re.sub(r"\s+", "", text) without a regular expression.
+    upn = "".join(str(display(raw_upn)).split()).upper() if raw_upn is not None else ""
     if not upn:
         report("upn", "This pupil has no UPN in the export.", "Not imported. Add the UPN in the MIS and export again.")
         return None
@@ -220,7 +294,7 @@ def read_record(row: RegisterRow, today: date, problems: list[Problem]) -> Pupil
         if eal is not None:
             columns["EAL"] = "Y" if eal else "N"
     if values.get("attendance") is not None:
-        number = _number(values["attendance"])
+        number = attendance_number(values["attendance"])
         if number is not None and isinstance(values["attendance"], float) and 0 < number <= 1:
             number *= 100  # a fraction formatted as a percentage
         if number is None or not 0 <= number <= 100:
@@ -230,7 +304,7 @@ def read_record(row: RegisterRow, today: date, problems: list[Problem]) -> Pupil
 
     record = PupilRecord(upn, row, columns)
     if values.get("leaving") is not None:
-        left = parse_date(values["leaving"])
+        left = leaving_date(values["leaving"])
         if left is None:
             report("leaving", "The leaving date is not a date.", "Ignored it. Dates are read day first (dd/mm/yyyy).")
         elif left <= today:
@@ -240,16 +314,17 @@ def read_record(row: RegisterRow, today: date, problems: list[Problem]) -> Pupil
 
 def _read_premium(values: dict[str, object], columns: dict[str, object], report) -> None:
     """Set PP and PP category from whichever premium flags the export has."""
-    roles = [r for r in ("pp", "fsm", "ever6", "lac", "plac", "service") if r in values]
-    if not roles:
-        return
     flags = {}
-    for role in roles:
+    for role in ("pp", "fsm", "ever6", "lac", "plac", "service"):
+        if role not in values:
+            continue
         answer = flag(values[role])
         if answer is None:
             report(role, f"'{display(values[role])}' is not yes or no.", "Read it as no.")
             answer = False
         flags[role] = answer
+    if not flags:
+        return
     if flags.get("lac"):
         category = "LAC"
     elif flags.get("plac"):
