@@ -3,10 +3,10 @@
 A save copies every unchanged entry's local header, compressed data and
 data descriptor exactly as they are in the source file, and deflates only
 the replaced and new parts. Python's zipfile cannot write data that is
-already compressed, so the records are written here by hand, in the
-layout of PKWARE's APPNOTE.TXT (local file header, data, data descriptor,
-central directory, end of central directory record), the same layout that
-zipfile writes.
+already compressed, so the records are written here by hand. They follow
+the layout of PKWARE's APPNOTE.TXT that zipfile also writes: local file
+header, data, data descriptor, central directory, end of central
+directory record.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class Zip64Required(ValueError):
 
 @dataclass(frozen=True)
 class Record:
-    """Where one entry sits in the source file, as byte offsets."""
+    """Byte offsets of one entry in the source file."""
 
     start: int  # the local file header
     data_start: int  # the compressed data
@@ -124,7 +124,7 @@ def _extra_fields(extra: bytes) -> Iterator[tuple[int, bytes]]:
 
 
 def without_zip64(extra: bytes) -> bytes:
-    """Return an extra block without its Zip64 field, which a save rewrites only when sizes need it."""
+    """Return an extra block without its Zip64 field, because the headers written beside it contain 32-bit sizes."""
     return b"".join(field for field_id, field in _extra_fields(extra) if field_id != ZIP64_EXTRA_ID)
 
 
@@ -147,18 +147,18 @@ def compress_entries(entries: list[Entry], level: int) -> None:
     if sum(len(entry.content) for entry in pending) < THREAD_MIN_BYTES:
         _compress(pending, level)
         return
-    here, worker_share = [], []
-    here_bytes = worker_bytes = 0
+    main_share, worker_share = [], []
+    main_bytes = worker_bytes = 0
     for entry in pending:
-        if here_bytes <= worker_bytes:
-            here.append(entry)
-            here_bytes += len(entry.content)
+        if main_bytes <= worker_bytes:
+            main_share.append(entry)
+            main_bytes += len(entry.content)
         else:
             worker_share.append(entry)
             worker_bytes += len(entry.content)
     with ThreadPoolExecutor(max_workers=1) as pool:
         future = pool.submit(_compress, worker_share, level)
-        _compress(here, level)
+        _compress(main_share, level)
         future.result()
 
 
@@ -166,7 +166,7 @@ def _compress(entries: list[Entry], level: int) -> None:
     for entry in entries:
         entry.crc = zlib.crc32(entry.content)
         if entry.info.compress_type == zipfile.ZIP_DEFLATED:
-            # Raw deflate (negative wbits), as zip entries hold it; zipfile uses the same settings.
+            # Raw deflate (negative wbits) is what a zip entry contains, and zipfile uses the same settings.
             entry.compressed = zlib.compress(entry.content, level, -zlib.MAX_WBITS)
         else:
             entry.compressed = entry.content
@@ -196,7 +196,7 @@ def write_package(handle: BinaryIO, data: bytes, entries: list[Entry]) -> None:
             offset += len(chunk)
     directory = b"".join(central)
     if offset > MAX_OFFSET or len(entries) > MAX_ENTRIES:
-        raise Zip64Required("the package needs Zip64 records: it is over 4 GiB or has over 65,535 parts")
+        raise Zip64Required("it would be over 4 GiB or have over 65,535 parts, more than pptracker can write")
     handle.write(directory)
     handle.write(END_RECORD.pack(END_SIGNATURE, 0, 0, len(entries), len(entries), len(directory), offset, 0))
 
@@ -219,7 +219,7 @@ def _new_record(entry: Entry) -> tuple[zipfile.ZipInfo, bytes, int, int, list[by
     info.compress_size = len(entry.compressed)
     info.CRC = entry.crc
     if info.file_size > MAX_OFFSET or info.compress_size > MAX_OFFSET:
-        raise Zip64Required(f"{info.filename} needs Zip64 sizes: it is over 4 GiB")
+        raise Zip64Required(f"its part {info.filename} would be over 4 GiB, more than pptracker can write")
 
     flags = 0 if info.filename.isascii() else FLAG_UTF8
     name = info.filename.encode("ascii" if flags == 0 else "utf-8")
@@ -242,7 +242,7 @@ def _central_header(info: zipfile.ZipInfo, name: bytes, flags: int, extract_vers
     """
     extra = without_zip64(info.extra)
     if max(info.file_size, info.compress_size, offset) > MAX_OFFSET:
-        raise Zip64Required(f"{info.filename} needs Zip64 sizes: the package is over 4 GiB")
+        raise Zip64Required("it would be over 4 GiB, more than pptracker can write")
     dos_time, dos_date = _dos_time_date(info)
     header = CENTRAL_HEADER.pack(
         CENTRAL_SIGNATURE, info.create_version, info.create_system, extract_version, info.reserved, flags,
