@@ -15,7 +15,6 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -35,9 +34,6 @@ FLAG_UTF8 = 0x800
 # Without Zip64 records, offsets and sizes are 32-bit and the entry count 16-bit.
 MAX_OFFSET = 0xFFFFFFFF
 MAX_ENTRIES = 0xFFFF
-# Parts smaller than this are deflated on the calling thread, because
-# starting a thread costs more than it saves.
-THREAD_MIN_BYTES = 256 * 1024
 
 
 class Zip64Required(ValueError):
@@ -138,32 +134,11 @@ def compress_entries(entries: list[Entry], level: int) -> None:
     """Fill in the CRC and compressed bytes of every entry with new content.
 
     Deflated entries are compressed at zlib ``level`` and stored entries
-    are kept as they are. zlib releases the GIL while it deflates, so the
-    parts are split into two halves of about equal size and the second is
-    compressed on a worker thread. The bytes do not depend on the thread,
-    so the output is the same every run.
+    are kept as they are.
     """
-    pending = sorted((entry for entry in entries if entry.source is None), key=lambda e: len(e.content), reverse=True)
-    if sum(len(entry.content) for entry in pending) < THREAD_MIN_BYTES:
-        _compress(pending, level)
-        return
-    main_share, worker_share = [], []
-    main_bytes = worker_bytes = 0
-    for entry in pending:
-        if main_bytes <= worker_bytes:
-            main_share.append(entry)
-            main_bytes += len(entry.content)
-        else:
-            worker_share.append(entry)
-            worker_bytes += len(entry.content)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        future = pool.submit(_compress, worker_share, level)
-        _compress(main_share, level)
-        future.result()
-
-
-def _compress(entries: list[Entry], level: int) -> None:
     for entry in entries:
+        if entry.source is not None:
+            continue
         entry.crc = zlib.crc32(entry.content)
         if entry.info.compress_type == zipfile.ZIP_DEFLATED:
             # Raw deflate (negative wbits) is what a zip entry contains, and zipfile uses the same settings.
