@@ -347,3 +347,29 @@ def test_refresh_keeps_excel_saved_records(tmp_path):
     assert set(before_local) - set(unchanged) <= owned | {n for n in before_local if n.startswith("xl/charts/")}
     for name in unchanged:
         assert after_central[name] == before_central[name], name
+
+
+@pytest.mark.parametrize("library", ["zlib", "isal"])
+def test_level_one_save_with_each_library(library, tmp_path, monkeypatch):
+    """Level 1 goes to python-isal when it is installed, and to zlib otherwise: both must read back."""
+    from tracker import zip_records
+
+    if library == "isal":
+        isal_zlib = pytest.importorskip("isal.isal_zlib")
+        monkeypatch.setattr(zip_records, "isal_zlib", isal_zlib)
+    else:
+        monkeypatch.setattr(zip_records, "isal_zlib", None)
+    source = REPOSITORY / "pptracker.xlsm"
+    package = Package.open(source)
+    sheet = replaced_sheet(package)
+    large = package.parts[sheet].replace(b"?>", b"?>" + b"<!-- padding -->" * 65536, 1)
+    first, second = tmp_path / "first.xlsm", tmp_path / "second.xlsm"
+    package.save(first, {sheet: large}, compresslevel=1)
+    package.save(second, {sheet: large}, compresslevel=1)
+
+    assert first.read_bytes() == second.read_bytes()
+    assert read_back(first)[sheet] == large
+    with zipfile.ZipFile(first) as archive:
+        info = archive.getinfo(sheet)
+    assert info.compress_type == zipfile.ZIP_DEFLATED
+    assert info.compress_size < len(large) // 20

@@ -18,6 +18,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+try:
+    from isal import isal_zlib
+except ImportError:  # pyproject.toml installs isal only where it has wheels, and zlib writes the same format
+    isal_zlib = None
+
 LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
 LOCAL_SIGNATURE = b"PK\x03\x04"
 CENTRAL_HEADER = struct.Struct("<4sBBBBHHHHIIIHHHHHII")
@@ -34,6 +39,11 @@ FLAG_UTF8 = 0x800
 # Without Zip64 records, offsets and sizes are 32-bit and the entry count 16-bit.
 MAX_OFFSET = 0xFFFFFFFF
 MAX_ENTRIES = 0xFFFF
+# zlib levels that python-isal (ISA-L) deflates instead, with the ISA-L level
+# of about the same size. On the import benchmark's 2.6 MB of changed parts,
+# ISA-L level 1 took 2.4 ms against zlib level 1's 6.6 ms, for 235 KB against
+# 237 KB (python-isal 1.9.1, Python 3.11.7, the 2-core development machine).
+ISAL_LEVELS = {1: 1}
 
 
 class Zip64Required(ValueError):
@@ -133,18 +143,23 @@ def encoded_name(info: zipfile.ZipInfo) -> bytes:
 def compress_entries(entries: list[Entry], level: int) -> None:
     """Fill in the CRC and compressed bytes of every entry with new content.
 
-    Deflated entries are compressed at zlib ``level`` and stored entries
-    are kept as they are.
+    Deflated entries are compressed at zlib ``level``, by ISA-L when it is
+    installed and has a matching level (ISAL_LEVELS), and stored entries
+    are kept as they are. Either library gives the same bytes every run.
     """
+    crc32 = zlib.crc32 if isal_zlib is None else isal_zlib.crc32
+    isal_level = None if isal_zlib is None else ISAL_LEVELS.get(level)
     for entry in entries:
         if entry.source is not None:
             continue
-        entry.crc = zlib.crc32(entry.content)
-        if entry.info.compress_type == zipfile.ZIP_DEFLATED:
+        entry.crc = crc32(entry.content)
+        if entry.info.compress_type != zipfile.ZIP_DEFLATED:
+            entry.compressed = entry.content
+        elif isal_level is not None:
+            entry.compressed = isal_zlib.compress(entry.content, isal_level, -zlib.MAX_WBITS)
+        else:
             # Raw deflate (negative wbits) is what a zip entry contains, and zipfile uses the same settings.
             entry.compressed = zlib.compress(entry.content, level, -zlib.MAX_WBITS)
-        else:
-            entry.compressed = entry.content
 
 
 def write_package(handle: BinaryIO, data: bytes, entries: list[Entry]) -> None:
