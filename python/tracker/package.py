@@ -16,7 +16,7 @@ import time
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
@@ -185,8 +185,8 @@ class Package:
     path: Path
     infos: list[zipfile.ZipInfo]
     parts: Mapping[str, bytes]
-    data: bytes = b""  # the whole file as read, so other readers see the same bytes
-    records: list[Record] = field(default_factory=list)  # where each of infos sits in data
+    data: bytes  # the whole file as read, so other readers see the same bytes
+    records: list[Record]  # where each of infos sits in data, for save to copy it
 
     @classmethod
     def open(cls, path: str | os.PathLike) -> "Package":
@@ -194,8 +194,8 @@ class Package:
 
         Raises NotAWorkbook for a file that is not a zip, a zip bomb judged
         on its sizes, and any entry whose local header or data is out of
-        place. A part whose data does not inflate to its CRC raises
-        NotAWorkbook later, when it is first read.
+        place. A part whose data does not inflate to its declared size and
+        CRC raises NotAWorkbook later, when it is first read.
         """
         path = Path(path)
         if not path.exists():
