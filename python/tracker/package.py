@@ -15,12 +15,14 @@ import tempfile
 import time
 import zipfile
 import zlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
 
 from .errors import NotAWorkbook, SaveFailed, WorkbookLocked, WorkbookNotFound
+from .zip_records import Entry, Record, Zip64Required, compress_entries, locate_record, write_package
 
 NS = {
     "main": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -109,34 +111,71 @@ def check_sizes(name: str, infos: list[zipfile.ZipInfo]) -> None:
         )
 
 
-def read_part(data: bytes, info: zipfile.ZipInfo) -> bytes:
+def read_part(data: bytes, info: zipfile.ZipInfo, record: Record | None = None) -> bytes:
     """Return one part of the zip in ``data``, inflating no more than its declared size.
 
     zipfile inflates a whole entry in one call before cutting it to the
     declared size, so an entry whose headers understate its size could
     still fill memory. Here the inflater stops one byte past the declared
-    size and such an entry raises BadZipFile.
+    size and such an entry raises BadZipFile. ``record`` is the entry's
+    place from locate_record, found again when not given.
     """
-    start = info.header_offset
-    if data[start:start + 4] != b"PK\x03\x04":
-        raise zipfile.BadZipFile(f"bad local header for {info.filename}")
-    name_length, extra_length = struct.unpack_from("<HH", data, start + 26)
-    first = start + 30 + name_length + extra_length
-    raw = data[first:first + info.compress_size]
-    if info.flag_bits & 1:
-        raise zipfile.BadZipFile(f"{info.filename} is encrypted")
+    record = record or locate_record(data, info)
+    raw = data[record.data_start:record.data_start + info.compress_size]
     if info.compress_type == zipfile.ZIP_STORED:
         content = raw
-    elif info.compress_type == zipfile.ZIP_DEFLATED:
+    else:
         inflater = zlib.decompressobj(-zlib.MAX_WBITS)
         content = inflater.decompress(raw, info.file_size + 1)
         if len(content) != info.file_size or not inflater.eof:
             raise zipfile.BadZipFile(f"{info.filename} does not inflate to its declared size")
-    else:
-        raise zipfile.BadZipFile(f"{info.filename} uses a compression Excel does not write")
     if len(content) != info.file_size or zlib.crc32(content) != info.CRC:
         raise zipfile.BadZipFile(f"Bad CRC-32 for {info.filename}")
     return content
+
+
+def damaged_error(name: str, error: Exception) -> NotAWorkbook:
+    """Return the error for a workbook whose zip structure or one of whose parts is damaged."""
+    return NotAWorkbook(
+        f"{name} is not an Excel workbook (.xlsx or .xlsm), or it is damaged or "
+        f"password-protected ({error}). Open it in Excel and save it as .xlsm."
+    )
+
+
+class Parts(Mapping[str, bytes]):
+    """The parts of a package by name, each inflated and checked by read_part when first read.
+
+    A part that turns out to be damaged raises NotAWorkbook, with the same
+    message as a package found damaged when it is opened. A name that is
+    in the zip more than once maps to its last entry, as in zipfile.
+    """
+
+    def __init__(self, file_name: str, data: bytes, infos: list[zipfile.ZipInfo], records: list[Record]):
+        self._file_name = file_name
+        self._data = data
+        self._entries = {info.filename: (info, record) for info, record in zip(infos, records)}
+        self._contents: dict[str, bytes] = {}
+
+    def __getitem__(self, name: str) -> bytes:
+        content = self._contents.get(name)
+        if content is not None:
+            return content
+        info, record = self._entries[name]
+        try:
+            content = read_part(self._data, info, record)
+        except (zipfile.BadZipFile, zlib.error) as error:
+            raise damaged_error(self._file_name, error) from error
+        self._contents[name] = content
+        return content
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 @dataclass
@@ -145,11 +184,19 @@ class Package:
 
     path: Path
     infos: list[zipfile.ZipInfo]
-    parts: dict[str, bytes]
-    data: bytes = b""  # the whole file as read, so other readers see the same bytes
+    parts: Mapping[str, bytes]
+    data: bytes  # the whole file as read, so other readers see the same bytes
+    records: list[Record]  # where each of infos sits in data, for save to copy it
 
     @classmethod
     def open(cls, path: str | os.PathLike) -> "Package":
+        """Read the file and its central directory, inflating no part until it is read.
+
+        Raises NotAWorkbook for a file that is not a zip, a zip bomb judged
+        on its sizes, and any entry whose local header or data is out of
+        place. A part whose data does not inflate to its declared size and
+        CRC raises NotAWorkbook later, when it is first read.
+        """
         path = Path(path)
         if not path.exists():
             raise WorkbookNotFound(f"{path} was not found. Check the path and the file name.")
@@ -168,15 +215,13 @@ class Package:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 infos = archive.infolist()
             check_sizes(path.name, infos)
-            parts = {info.filename: read_part(data, info) for info in infos}
+            records = [locate_record(data, info) for info in infos]
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, zlib.error, struct.error) as error:
-            raise NotAWorkbook(
-                f"{path.name} is not an Excel workbook (.xlsx or .xlsm), or it is damaged or "
-                f"password-protected ({error}). Open it in Excel and save it as .xlsm."
-            ) from error
+            raise damaged_error(path.name, error) from error
+        parts = Parts(path.name, data, infos, records)
         if "xl/workbook.xml" not in parts:
             raise NotAWorkbook(f"{path.name} is a zip file but not an Excel workbook.")
-        return cls(path, infos, parts, data)
+        return cls(path, infos, parts, data, records)
 
     def xml(self, part: str) -> etree._Element:
         return etree.fromstring(self.parts[part])
@@ -216,30 +261,25 @@ class Package:
 
         The new file is written beside the target and moved over it in one
         step, so a crash or a full disk leaves the original untouched.
-        ``compresslevel`` is the zlib level (0 to 9) for every deflated part,
-        and None means zlib's default (6). On the import benchmark's
-        630-pupil tracker, level 1 deflated about three times faster and
-        gave a file about a fifth larger.
+        Unchanged parts are copied as compressed in the source, so only the
+        replaced and new parts are deflated. ``compresslevel`` is the zlib
+        level (0 to 9) for those parts, and None means zlib's default (6).
+        On the import benchmark's 630-pupil tracker, level 1 deflated about
+        three times faster and gave a file about a fifth larger. Level 1 is
+        deflated by python-isal where it is installed (zip_records.ISAL_LEVELS).
         """
         level = zlib.Z_DEFAULT_COMPRESSION if compresslevel is None else compresslevel
         out = Path(out)
         check_writable(out)
         remove_stale_temporary_files(out.parent)
-        names = {info.filename for info in self.infos}
+        entries = self._entries(replacements, level)
         try:
             fd, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=out.parent)
         except OSError as error:
             raise SaveFailed.from_os_error(out, error) from error
         try:
             with os.fdopen(fd, "wb") as handle:
-                with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
-                    for info in self.infos:
-                        data = replacements.get(info.filename, self.parts[info.filename])
-                        archive.writestr(info, data, compress_type=info.compress_type, compresslevel=level)
-                    for name, data in replacements.items():
-                        if name not in names:
-                            archive.writestr(_new_info(name), data, compress_type=zipfile.ZIP_DEFLATED,
-                                             compresslevel=level)
+                write_package(handle, self.data, entries)
                 handle.flush()
                 os.fsync(handle.fileno())
             if out.exists():
@@ -250,7 +290,30 @@ class Package:
                 os.unlink(temp_name)
             if isinstance(error, OSError):
                 raise SaveFailed.from_os_error(out, error) from error
+            if isinstance(error, Zip64Required):
+                raise SaveFailed(f"{out.name} could not be saved: {error}. Nothing was changed.") from error
             raise
+
+    def _entries(self, replacements: dict[str, bytes], level: int) -> list[Entry]:
+        """Return the entries to write: each source entry, copied or replaced, then the new parts.
+
+        Replaced and new parts are deflated here (a stored source entry
+        stays stored). Every other entry is copied as its record is,
+        without being inflated.
+        """
+        names = {info.filename for info in self.infos}
+        entries = []
+        for info, record in zip(self.infos, self.records):
+            if info.filename in replacements:
+                entries.append(Entry(info, None, replacements[info.filename]))
+            else:
+                entries.append(Entry(info, record))
+        for name, content in replacements.items():
+            if name not in names:
+                entries.append(Entry(_new_info(name), None, content))
+
+        compress_entries(entries, level)
+        return entries
 
 
 def _new_info(name: str) -> zipfile.ZipInfo:
