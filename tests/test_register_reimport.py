@@ -59,9 +59,8 @@ def sheet_rows(path, name: str) -> list[list[object]]:
 
 
 def test_renamed_leaver_on_roll_reimport_unchanged(tmp_path):
-    # Tom Leaver is marked as left in the tracker, but the export has him on roll under a new surname.
-    # The import renames him and reports the Left date; the report must name him the same way both
-    # times, or the second import finds a "new" problem and rewrites Data issues and the Import log.
+    # Tom Leaver is marked as left, but the export has him on roll under a new surname. The problem
+    # names him as the import leaves him, so the second import finds no new problem to write.
     tom = fx.child(4)
     rows = [export_row(ch) for ch in fx.CHILDREN if ch.serial != 4]
     rows.append(export_row(tom, **{"Legal Surname": "Leaver-Grey"}))
@@ -80,8 +79,8 @@ def test_renamed_leaver_on_roll_reimport_unchanged(tmp_path):
 
 
 def test_low_attendance_stored_as_percentage(tmp_path):
-    # Attendance of 1% or less: the Pupils table reads a number up to 1 as a fraction, so 0.5 stored as a
-    # number reads as 50% and every import "updates" it again.
+    # The Pupils table reads a number up to 1 as a fraction, so 0.5% stored as the number 0.5 would read
+    # as 50% and differ from the export at every import.
     headers = fx.REGISTER_HEADERS + ["Attendance"]
     attendance = {1: "0.5", 2: "1", 3: "0", 5: "96.5"}
     rows = [export_row(ch, Attendance=attendance.get(ch.serial, "96")) for ch in fx.CHILDREN if not ch.left]
@@ -124,9 +123,8 @@ def test_low_attendance_fixed_once_then_unchanged(tmp_path):
 
 
 def test_new_pupils_count_toward_whole_school(tmp_path):
-    # Four of the ten pupils on roll, all in year 3, and two new year 3 pupils. Counted without the new
-    # pupils the export looked partial, but once they were added the second import found it whole and
-    # marked the missing year 3 pupils as left. The share now counts the roll as the import leaves it.
+    # Four of the ten pupils on roll and two new pupils, all in year 3. Counted with the new pupils, the
+    # export is whole at the first import, as it is at the second once they are on roll.
     listed = [fx.child(serial) for serial in (1, 2, 3, 5)]
     new = [fx.Child(20, "Ola", "Adeyemi", "3", "3A"), fx.Child(21, "Femi", "Bello", "3", "3B")]
     source = write_csv(tmp_path / "register.csv", [export_row(ch) for ch in listed + new])
@@ -143,9 +141,8 @@ def test_new_pupils_count_toward_whole_school(tmp_path):
 
 
 def test_leaving_dates_keep_partial_call(tmp_path):
-    # Year 3 only, with most of it given leaving dates. Counting those pupils as on roll made the first
-    # import call the export whole, and the second, with them marked as left, call it partial and save
-    # a new problem. Pupils the export gives a leaving date no longer count, so both calls agree.
+    # Year 3 only, most of it with leaving dates. Pupils the export gives a leaving date do not count as
+    # on roll, so the export looks partial both before and after the import marks them as left.
     leaving = {1: "05/03/2026", 2: "05/03/2026", 3: "05/03/2026", 5: "05/03/2026", 6: "05/03/2026"}
     year3 = [ch for ch in fx.CHILDREN if ch.year == "3" and not ch.left]
     rows = [export_row(ch, **{"Leaving Date": leaving.get(ch.serial)}) for ch in year3]
@@ -163,7 +160,7 @@ def test_leaving_dates_keep_partial_call(tmp_path):
 
 def test_issues_tab_lists_repeated_problem_once():
     # A problem on a tracker sheet, such as a formula kept on the Pupils sheet, has no "[file]" label,
-    # so an import that saves again used to keep the old row beside the new one.
+    # so only matching the whole row keeps a later import from listing it twice.
     problem = ["Pupils", "B6", "Brown", "This cell contains a formula, so the new value Smith was not written.",
                "Kept the formula."]
     refresh_row = ["Settings", "B4", "x", "Small group size must be a whole number.", "Used 5."]
