@@ -162,11 +162,13 @@ def _plan_changes(plan: RegisterPlan, record: PupilRecord, table: RawTable, inde
             name = _name(record, table, index, column)
         plan.left.append(Change(record.upn, name, index, left_header, None, record.left_on, record))
     elif left_before is not None and record.left_on is None and not record.row.hidden:
-        if name is None:
-            name = _name(record, table, index, column)
+        # The problem names the pupil as this import leaves them, so that importing the same file again
+        # repeats the message word for word and finds nothing new to report.
+        name_after = _name(record, table, index, column, export_first=True)
         row = record.row
         plan.problems.append(Problem(row.file, row.sheet, row.cells.get("upn", row.cell), record.upn,
-                                     f"{name} is marked as left on the Pupils sheet but is on roll in the export.",
+                                     f"{name_after} is marked as left on the Pupils sheet but is on roll in the "
+                                     "export.",
                                      "Kept the Left date. Clear it on the Pupils sheet if the pupil is back."))
 
 
@@ -181,8 +183,11 @@ def _plan_leavers(plan: RegisterPlan, table: RawTable, existing: dict[str, int],
     missing = {upn: index for upn, index in on_roll.items() if upn not in seen}
     if not missing:
         return
-    listed = len(on_roll) - len(missing)
-    if listed < WHOLE_SCHOOL_SHARE * len(on_roll):
+    # Count the roll as this import leaves it, so that a second import of the same file counts the
+    # same pupils and makes the same call. The pupils it adds are on roll and listed, and the pupils
+    # it gives a leaving date are neither.
+    listed = sum(1 for upn in on_roll if upn in seen and seen[upn].left_on is None) + len(plan.added)
+    if listed < WHOLE_SCHOOL_SHARE * (listed + len(missing)):
         # The counts named here stay the same when the same file is imported
         # again after its new pupils were added, so the message does too.
         plan.problems.append(Problem(
@@ -203,7 +208,12 @@ def _plan_leavers(plan: RegisterPlan, table: RawTable, existing: dict[str, int],
         plan.left.append(Change(upn, name, index, left_header, None, today, None))
 
 
-def _name(record: PupilRecord | None, table: RawTable, index: int, column: dict[str, str | None]) -> str:
+def _name(record: PupilRecord | None, table: RawTable, index: int, column: dict[str, str | None],
+          export_first: bool = False) -> str:
+    """Return the pupil's forename and surname from the Pupils table, or from the export where the table has none.
+
+    With ``export_first`` the export's names come first, which names the pupil as the import leaves them.
+    """
     parts = []
     for field_name in ("Forename", "Surname"):
         header = column.get(field_name)
@@ -211,8 +221,9 @@ def _name(record: PupilRecord | None, table: RawTable, index: int, column: dict[
         if header is not None:
             col = table.header.index(header)
             value = clean_value(table.rows[index][col]) if col < len(table.rows[index]) else None
-        if value is None and record is not None:
-            value = record.columns.get(field_name)
+        exported = record.columns.get(field_name) if record is not None else None
+        if exported is not None and (value is None or export_first):
+            value = exported
         if value is not None:
             parts.append(str(display(value)))
     return " ".join(parts)
@@ -238,7 +249,7 @@ def _same_attendance(old: object, new: object) -> bool:
     number = attendance_number(old) if old is not None else None
     if number is not None and isinstance(old, float) and number <= 1:
         number *= 100
-    return number is not None and abs(number - float(new)) < 0.05
+    return number is not None and abs(number - attendance_number(new)) < 0.05
 
 
 def _same_category(old: object, new: object) -> bool:

@@ -300,7 +300,7 @@ def read_record(row: RegisterRow, today: date, problems: list[Problem]) -> Pupil
         if number is None or not 0 <= number <= 100:
             report("attendance", "Attendance must be a percentage from 0 to 100.", "Left the attendance as it was.")
         else:
-            columns["Attendance %"] = round(number, 1)
+            columns["Attendance %"] = attendance_cell(round(number, 1))
 
     record = PupilRecord(upn, row, columns)
     if values.get("leaving") is not None:
@@ -310,6 +310,19 @@ def read_record(row: RegisterRow, today: date, problems: list[Problem]) -> Pupil
         elif left <= today:
             record.left_on = left
     return record
+
+
+def attendance_cell(percent: float) -> float | str:
+    """Return an attendance percentage as the Pupils table stores it.
+
+    The Pupils table reads a number from 0 to 1 as a fraction (0.93 is 93%),
+    so a percentage above 0 and up to 1 is stored as text such as "0.5%",
+    which it reads as a percentage. Stored as the number 0.5, it would read
+    as 50%, and every import would find it changed and write it again.
+    """
+    if 0 < percent <= 1:
+        return f"{percent:g}%"
+    return percent
 
 
 def _read_premium(values: dict[str, object], columns: dict[str, object], report) -> None:

@@ -150,18 +150,21 @@ def _issues_tab(old: list[list[object]] | None, issues: IssueLog, now: datetime)
     """Return Data issues with the import's problems above the last refresh's rows.
 
     Rows whose sheet is a source file ("[file]sheet") came from an earlier
-    import and are dropped, so repeated imports do not pile up.
+    import and are dropped, and so are rows the import lists again, such as
+    a formula it kept on the Pupils sheet, so repeated imports do not pile up.
     """
     first = LIST_HEADER_ROW + 1
+    import_rows = [[i.sheet, i.cell, i.value, i.problem, i.action] for i in issues.items]
+    listed = {_row_key(row) for row in import_rows}
     refresh_rows = []
     for row in (old or [])[first:]:
         values = [None if v == "" else v for v in list(row)[:len(ISSUE_COLUMNS)]]
         values += [None] * (len(ISSUE_COLUMNS) - len(values))
-        if values[0] is None or str(values[0]).startswith("["):
+        if values[0] is None or str(values[0]).startswith("[") or _row_key(values) in listed:
             continue
         refresh_rows.append(values)
     title = old[0][0] if old and old[0] and old[0][0] else "Data issues"
-    rows = [[i.sheet, i.cell, i.value, i.problem, i.action] for i in issues.items] + refresh_rows
+    rows = import_rows + refresh_rows
 
     tab = Tab(c.ISSUES_SHEET)
     tab.put(0, 0, title, "title")
@@ -194,4 +197,5 @@ def _new_problems(old_log: list[list[object]] | None, log_tab: Tab | None) -> bo
 
 
 def _row_key(row: list[object]) -> tuple[str, ...]:
+    """Return a row's cells as text, blanks as "", so a row read back from the workbook matches one written."""
     return tuple("" if value in (None, "") else str(value) for value in row[:len(LOG_HEADERS)])
