@@ -19,10 +19,11 @@ from tracker.table_writer import TableWriter, _SheetText
 
 HEADERS = ["Name", "Mark", "Double", "Grade", "Flag", "Note"]
 
-# Rows 2 to 9 are the table's body, in the forms other writers use: rows and
-# cells without r, r after other attributes, single quotes, rich text with a
-# phonetic run, entities, a formula, a self-closing row, a missing row (7),
-# pretty-printing, split spans and empty values. Row 12 is below the table.
+# Rows 2 to 9 are the table's body, in the forms other writers use. They
+# have rows and cells without r, r after other attributes, single quotes,
+# rich text with a phonetic run, entities, a formula and a self-closing row.
+# Row 7 is missing, row 8 is pretty-printed, row 5 has split spans and row 9
+# has empty values. Row 12 is below the table.
 AWKWARD_ROWS = """
 <row r="2" spans="1:6"><c r="A2" t="inlineStr"><is><t>Ann</t></is></c><c r="B2"><v>4</v></c><c r="C2"><f>B2*2</f><v>8</v></c><c r="D2" s="1"/></row>
 <row spans="1:6"><c r="A3" t="inlineStr"><is><t>Bob</t></is></c><c t="inlineStr"><is><t>next to A3</t></is></c></row>

@@ -4,8 +4,10 @@ Commands that change input sheets (setting up class sheets, importing
 grades or an MIS register) use this module to append rows, fill empty
 cells, add columns and add a sheet holding a new table. Each edit works on
 the XML of the parts it must change, parsed with lxml so that namespace
-prefixes and ``mc:Ignorable`` survive. Every other part stays byte for
-byte as it was. Nothing is written until the caller saves the package
+prefixes and ``mc:Ignorable`` survive. Filling and clearing cells, which
+imports do by the thousand, edit a plain sheet part as text instead
+(``_SheetText``), so that its unchanged rows are neither parsed nor
+written again. Every other part stays byte for byte as it was. Nothing is written until the caller saves the package
 with :meth:`TableWriter.replacements` (or :meth:`TableWriter.save`).
 
 Values are written as Excel would store typed values: text as inline
@@ -85,8 +87,8 @@ _PREFIX_DECLARATION = re.compile(r"xmlns:([\w.-]+)\s*=")
 _SHEET_DATA_TAG = re.compile(r"<sheetData\b[^>]*>")
 _ROW_TAG = re.compile(r"<row\b([^>]*)>")
 _R_ATTRIBUTE = re.compile(r"""(?:^|\s)r\s*=\s*["'](\d+)["']""")
-# A cell, with the letters of its r attribute when r comes first, as
-# Excel, LibreOffice and openpyxl write it.
+# A cell, with the letters of its r attribute when r is its first
+# attribute, as is usual. Otherwise _RowText.parse searches for r.
 _CELL = re.compile(r"""<c(?:\s+r="\$?([A-Za-z]+)\$?\d+")?(?=[\s/>])[^>]*>(?:(?<=/>)|.*?</c>)""", re.S)
 _CELL_LETTERS = re.compile(r"""(?:^|\s)r\s*=\s*["']\$?([A-Za-z]+)""")
 _CELL_START = re.compile(r"<c\b([^>]*?)/?>")
@@ -1114,7 +1116,7 @@ class _SheetText:
         end = text.find("</sheetData>", start.end())
         if end < 0:
             return None
-        # str.find is much faster here than one regular expression.
+        # A few str.find calls are faster here than one regular expression over the rows.
         markers = ["<!", "<?", "xmlns", "<extLst"]
         markers += [f"<{prefix}:" for prefix in _PREFIX_DECLARATION.findall(root.group(0))]
         if any(text.find(marker, start.end(), end) >= 0 for marker in markers):
