@@ -13,9 +13,10 @@ import openpyxl
 import pytest
 import python_calamine
 import xlsxwriter
+from lxml import etree
 
 from tracker.package import Package
-from tracker.table_writer import TableWriter, _SheetText
+from tracker.table_writer import MAIN, TableWriter, _SheetText
 
 HEADERS = ["Name", "Mark", "Double", "Grade", "Flag", "Note"]
 
@@ -27,7 +28,7 @@ HEADERS = ["Name", "Mark", "Double", "Grade", "Flag", "Note"]
 AWKWARD_ROWS = """
 <row r="2" spans="1:6"><c r="A2" t="inlineStr"><is><t>Ann</t></is></c><c r="B2"><v>4</v></c><c r="C2"><f>B2*2</f><v>8</v></c><c r="D2" s="1"/></row>
 <row spans="1:6"><c r="A3" t="inlineStr"><is><t>Bob</t></is></c><c t="inlineStr"><is><t>next to A3</t></is></c></row>
-<row r='4'><c s='1' r='A4' t='inlineStr'><is><r><t>Ri</t></r><r><rPr><b/></rPr><t>ch</t></r><rPh sb="0" eb="1"><t>phon</t></rPh></is></c><c r="B4" t="b"><v>1</v></c></row>
+<row r='4' spans='1:2'><c s='1' r='A4' t='inlineStr'><is><r><t>Ri</t></r><r><rPr><b/></rPr><t>ch</t></r><rPh sb="0" eb="1"><t>phon</t></rPh></is></c><c r="B4" t="b"><v>1</v></c></row>
 <row r="5" spans="1:3 5:6"><c r="A5" t="inlineStr"><is><t xml:space="preserve">a &amp; b&#10;c </t></is></c><c r="E5" t="str"><f>"x"</f><v>x</v></c></row>
 <row r="6" spans="1:6"/>
   <row r="8" spans="2:6">
@@ -43,7 +44,9 @@ FILLS = {
     (1, "Grade"): np.int64(3),  # a new cell in a row without r
     (2, "Name"): "Rich",  # rich text with the same value
     (2, "Mark"): True,  # the same bool
-    (2, "Grade"): "x",
+    (2, "Grade"): "x",  # D4, then E4 and F4, widen the row's spans three times
+    (2, "Flag"): "x",
+    (2, "Note"): "x",
     (3, "Name"): "a & b\nc",  # the same text but for a trailing space
     (3, "Note"): "n",  # outside the row's spans
     (3, "Flag"): "y",  # a formula: a conflict
@@ -128,6 +131,13 @@ def test_text_edits_match_lxml_edits(tmp_path):
     for text_cell, tree_cell in zip(text_cells, tree_cells):
         assert text_cell == tree_cell
     assert text_values == tree_values
+    assert row_spans(tmp_path / "text.xlsx") == row_spans(tmp_path / "tree.xlsx")
+    assert row_spans(tmp_path / "text.xlsx")[3] == "1:6"
+
+
+def row_spans(path: Path) -> list[str | None]:
+    root = etree.fromstring(Package.open(path).parts["xl/worksheets/sheet1.xml"])
+    return [row.get("spans") for row in root.iter(f"{{{MAIN}}}row")]
 
 
 def test_text_edits_read_back(tmp_path):

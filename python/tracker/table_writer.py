@@ -1303,7 +1303,11 @@ class _RowText:
         self.attributes = attributes  # each 'name="value"' as written
         self.cells = cells
         self.changed = changed
-        self._span_bounds: tuple[int, int] | None = None
+        # The row's spans as [first, last] column and the index of their
+        # attribute (-1 when there is none), read on the first widening.
+        # [0, 0] stands for spans that are not one "first:last" pair.
+        self._span: list[int] | None = None
+        self._span_index = -1
 
     @classmethod
     def parse(cls, xml: str) -> "_RowText":
@@ -1322,19 +1326,26 @@ class _RowText:
         return cls(_attributes(start.group(1)), cells)
 
     def widen_spans(self, col: int) -> None:
-        if self._span_bounds is not None and self._span_bounds[0] <= col <= self._span_bounds[1]:
+        """Widen the row's spans to take in a column, as _widened_spans does."""
+        if self._span is None:
+            self._span = [0, 0]
+            for index, piece in enumerate(self.attributes):
+                if _attribute_name(piece) == "spans":
+                    self._span_index = index
+                    first, colon, last = (_attribute(piece, "spans") or "").partition(":")
+                    if colon and first.isdigit() and last.isdigit():
+                        self._span = sorted((int(first), int(last)))
+                    break
+        span = self._span
+        if self._span_index < 0 or span[0] <= col <= span[1]:
             return
-        for index, piece in enumerate(self.attributes):
-            if _attribute_name(piece) == "spans":
-                old = _attribute(piece, "spans")
-                spans = _widened_spans(old, col)
-                if spans is not None:
-                    self.attributes[index] = f'spans="{spans}"'
-                    old = spans
-                low, colon, high = old.partition(":")
-                if colon and low.isdigit() and high.isdigit():
-                    self._span_bounds = (int(low), int(high))
-                return
+        if span == [0, 0]:
+            widened = _widened_spans(_attribute(self.attributes[self._span_index], "spans"), col)
+            if widened is not None:
+                self.attributes[self._span_index] = f'spans="{widened}"'
+            return
+        span[0], span[1] = min(span[0], col), max(span[1], col)
+        self.attributes[self._span_index] = f'spans="{span[0]}:{span[1]}"'
 
     def to_text(self) -> str:
         start = "<row " + " ".join(self.attributes)
