@@ -89,7 +89,7 @@ _ROW_TAG = re.compile(r"<row\b([^>]*)>")
 _R_ATTRIBUTE = re.compile(r"""(?:^|\s)r\s*=\s*["'](\d+)["']""")
 # A cell, with the letters of its r attribute when r is its first
 # attribute, as is usual. Otherwise _RowText.parse searches for r.
-_CELL = re.compile(r"""<c(?:\s+r="\$?([A-Za-z]+)\$?\d+")?(?=[\s/>])[^>]*>(?:(?<=/>)|.*?</c>)""", re.S)
+_CELL = re.compile(r"""(<c(?:\s+r="\$?([A-Za-z]+)\$?\d+")?(?=[\s/>])[^>]*>(?:(?<=/>)|.*?</c>))""", re.S)
 _CELL_LETTERS = re.compile(r"""(?:^|\s)r\s*=\s*["']\$?([A-Za-z]+)""")
 _CELL_START = re.compile(r"<c\b([^>]*?)/?>")
 _ATTRIBUTE = re.compile(r"""([^\s=]+)\s*=\s*("[^"]*"|'[^']*')""")
@@ -316,6 +316,9 @@ class TableWriter:
         column_styles: dict[int, str | None] = {}
         columns: dict[str, int] = {}
         body_rows = info.body_rows
+        # A text going into a cell that does not exist is the common case of
+        # an import, and a sheet edited as text writes it in one call.
+        fill_blank = sheet.fill_blank if isinstance(sheet, _SheetText) else None
         for (row_index, header), value in values.items():
             if value is None or (type(value) is not str and _is_nan(value)):
                 continue
@@ -326,6 +329,13 @@ class TableWriter:
             if col is None:
                 col = columns[header] = info.column(header)
             row = info.first_row + 1 + row_index
+            if fill_blank is not None and type(value) is str:
+                if col not in column_styles:
+                    column_styles[col] = self._column_style(sheet, info, col)
+                if fill_blank(row, col, value, column_styles[col]):
+                    if row == info.last_row:
+                        column_styles.pop(col, None)
+                    continue
             existing = sheet.value(row, col)
             if existing is None and not sheet.has_formula(row, col):
                 if col not in column_styles:
@@ -1151,7 +1161,7 @@ class _SheetText:
             start, end = self.spans[row]
             parsed = self.rows[row] = _RowText.parse(self.text[start:end])
         elif create:
-            parsed = self.rows[row] = _RowText([f'r="{row}"'], {}, True)
+            parsed = self.rows[row] = _RowText(f' r="{row}"', {}, True)
         return parsed
 
     def _cell(self, row: int, col: int) -> str | None:
@@ -1219,24 +1229,32 @@ class _SheetText:
 
     # Writing
 
+    def fill_blank(self, row: int, col: int, text: str, style: str | None) -> bool:
+        """Write a text into a cell that does not exist yet and return True, else return False.
+
+        The new cell is the one :meth:`write` makes. Imports put the same
+        few grades into new cells, so each (text, style) is rendered once.
+        """
+        parsed = self.rows.get(row) or self._row(row)
+        if parsed is None:
+            parsed = self._row(row, create=True)
+        elif col in parsed.cells:
+            return False
+        end = self._new_text_cells.get((text, style))
+        if end is None:
+            end = _cell_xml(None, 1, 1, style, *_stored_value(text))[len('<c r="A1"'):]
+            self._new_text_cells[(text, style)] = end
+        parsed.widen_spans(col)
+        parsed.cells[col] = f'<c r="{_column_letters(col)}{row}"{end}'
+        parsed.changed = True
+        self.mark_dirty()
+        return True
+
     def write(self, row: int, col: int, value: object, style: str | None, date_style) -> None:
         """Store a value in a cell, replacing what was there, as :meth:`_SheetCells.write` does."""
-        parsed = self.rows.get(row) or self._row(row)
-        old = None if parsed is None else parsed.cells.get(col)
-        if old is None and type(value) is str:
-            if parsed is None:
-                parsed = self._row(row, create=True)
-            # Imported grades: the same few texts go into new cells with the column's style.
-            end = self._new_text_cells.get((value, style))
-            if end is None:
-                end = _cell_xml(None, 1, 1, style, *_stored_value(value))[len('<c r="A1"'):]
-                self._new_text_cells[(value, style)] = end
-            parsed.widen_spans(col)
-            parsed.cells[col] = f'<c r="{_column_letters(col)}{row}"{end}'
-            parsed.changed = True
-            self.mark_dirty()
+        if type(value) is str and self.fill_blank(row, col, value, style):
             return
-
+        old = self._cell(row, col)
         if hasattr(value, "item") and not isinstance(value, (str, bytes)):
             value = value.item()  # numpy scalars
         if _is_nan(value):
@@ -1299,8 +1317,9 @@ class _SheetText:
 class _RowText:
     """One <row> split into its attributes and its cells' XML by column."""
 
-    def __init__(self, attributes: list[str], cells: dict[int, str], changed: bool = False):
-        self.attributes = attributes  # each 'name="value"' as written
+    def __init__(self, attributes: str, cells: dict[int, str], changed: bool = False):
+        self._attribute_text = attributes
+        self._attributes: list[str] | None = None
         self.cells = cells
         self.changed = changed
         # The row's spans as [first, last] column and the index of their
@@ -1309,21 +1328,32 @@ class _RowText:
         self._span: list[int] | None = None
         self._span_index = -1
 
+    @property
+    def attributes(self) -> list[str]:
+        """The row's attributes, each 'name="value"' as written, split on first use."""
+        if self._attributes is None:
+            self._attributes = _attributes(self._attribute_text)
+        return self._attributes
+
     @classmethod
     def parse(cls, xml: str) -> "_RowText":
         start = _ROW_TAG.match(xml)
-        cells: dict[int, str] = {}
+        found = _CELL.findall(xml, start.end())
+        if all(letters for _, letters in found):
+            columns = map(_column_number, [letters for _, letters in found])
+            return cls(start.group(1), dict(zip(columns, [cell for cell, _ in found])))
+
+        cells = {}
         previous = 0
-        for match in _CELL.finditer(xml, start.end()):
-            letters = match.group(1)
-            if letters is None:
-                other_place = _CELL_LETTERS.search(_CELL_START.match(match.group(0)).group(1))
+        for cell, letters in found:
+            if not letters:
+                other_place = _CELL_LETTERS.search(_CELL_START.match(cell).group(1))
                 letters = other_place.group(1) if other_place else None
             # A cell without r follows the one before it.
             col = _column_number(letters) if letters else previous + 1
-            cells[col] = match.group(0)
+            cells[col] = cell
             previous = col
-        return cls(_attributes(start.group(1)), cells)
+        return cls(start.group(1), cells)
 
     def widen_spans(self, col: int) -> None:
         """Widen the row's spans to take in a column, as _widened_spans does."""
@@ -1344,10 +1374,16 @@ class _RowText:
             if widened is not None:
                 self.attributes[self._span_index] = f'spans="{widened}"'
             return
-        span[0], span[1] = min(span[0], col), max(span[1], col)
-        self.attributes[self._span_index] = f'spans="{span[0]}:{span[1]}"'
+        # The attribute is written again by to_text.
+        if col < span[0]:
+            span[0] = col
+        else:
+            span[1] = col
 
     def to_text(self) -> str:
+        span = self._span
+        if self._span_index >= 0 and span != [0, 0]:
+            self.attributes[self._span_index] = f'spans="{span[0]}:{span[1]}"'
         start = "<row " + " ".join(self.attributes)
         if not self.cells:
             return start + "/>"
