@@ -233,3 +233,26 @@ def test_prefixed_part_is_edited_through_lxml(tmp_path):
     assert not writer._texts
     writer.save()
     assert openpyxl.load_workbook(out)["Data"]["D2"].value == "EXS"
+
+
+def test_empty_sheet_data_matches_lxml(tmp_path):
+    source = awkward_book(tmp_path / "awkward.xlsx")
+    package = Package.open(source)
+    part = "xl/worksheets/sheet1.xml"
+    empty = re.sub(rb"<sheetData>.*</sheetData>", b"<sheetData />", package.parts[part], flags=re.S)
+    bare = tmp_path / "bare.xlsx"
+    package.save(bare, {part: empty})
+
+    outputs = []
+    for edit_as_text in (True, False):
+        writer = TableWriter(Package.open(bare), edit_as_text=edit_as_text)
+        writer.set_cells("Marks", {(3, "Grade"): "EXS", (1, "Name"): "Bob", (1, "Mark"): 2})
+        assert bool(writer._texts) is edit_as_text
+        out = tmp_path / f"bare-{edit_as_text}.xlsx"
+        writer.save(out)
+        outputs.append(read_back(out))
+    assert outputs[0] == outputs[1]
+    sheet = openpyxl.load_workbook(tmp_path / "bare-True.xlsx")["Data"]
+    assert sheet["D5"].value == "EXS"
+    assert sheet["A3"].value == "Bob"
+    assert sheet["B3"].value == 2

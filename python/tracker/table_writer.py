@@ -7,8 +7,9 @@ the XML of the parts it must change, parsed with lxml so that namespace
 prefixes and ``mc:Ignorable`` survive. Filling and clearing cells, which
 imports do by the thousand, edit a plain sheet part as text instead
 (``_SheetText``), so that its unchanged rows are neither parsed nor
-written again. Every other part stays byte for byte as it was. Nothing is written until the caller saves the package
-with :meth:`TableWriter.replacements` (or :meth:`TableWriter.save`).
+written again. Every other part stays byte for byte as it was. Nothing
+is written until the caller saves the package with
+:meth:`TableWriter.replacements` (or :meth:`TableWriter.save`).
 
 Values are written as Excel would store typed values: text as inline
 strings (so "=SUM(A1)", "+44", "-1" and "@x" stay text), numbers as
@@ -1168,8 +1169,8 @@ class _SheetText:
         parsed = self.rows.get(row) or self._row(row)
         return None if parsed is None else parsed.cells.get(col)
 
-    # value, has_formula and write look up the cell inline, because set_cells
-    # calls each of them once for every cell it fills.
+    # value and has_formula look up the cell inline, because set_cells calls
+    # both for each cell that fill_blank does not fill.
 
     def style(self, row: int, col: int) -> str | None:
         cell = self._cell(row, col)
