@@ -316,7 +316,7 @@ class TableWriter:
         # write drops the column's entry.
         column_styles: dict[int, str | None] = {}
         columns: dict[str, int] = {}
-        body_rows = info.body_rows
+        body_rows, first_body_row, last_row = info.body_rows, info.first_row + 1, info.last_row
         # A text going into a cell that does not exist is the common case of
         # an import, and a sheet edited as text writes it in one call.
         fill_blank = sheet.fill_blank if isinstance(sheet, _SheetText) else None
@@ -329,12 +329,12 @@ class TableWriter:
             col = columns.get(header)
             if col is None:
                 col = columns[header] = info.column(header)
-            row = info.first_row + 1 + row_index
+            row = first_body_row + row_index
             if fill_blank is not None and type(value) is str:
                 if col not in column_styles:
                     column_styles[col] = self._column_style(sheet, info, col)
                 if fill_blank(row, col, value, column_styles[col]):
-                    if row == info.last_row:
+                    if row == last_row:
                         column_styles.pop(col, None)
                     continue
             existing = sheet.value(row, col)
@@ -342,7 +342,7 @@ class TableWriter:
                 if col not in column_styles:
                     column_styles[col] = self._column_style(sheet, info, col)
                 sheet.write(row, col, value, column_styles[col], self._date_style)
-                if row == info.last_row:
+                if row == last_row:
                     column_styles.pop(col, None)
             elif same_value(existing, value):
                 continue
@@ -1162,7 +1162,8 @@ class _SheetText:
             start, end = self.spans[row]
             parsed = self.rows[row] = _RowText.parse(self.text[start:end])
         elif create:
-            parsed = self.rows[row] = _RowText(f' r="{row}"', {}, True)
+            # Unchanged until a cell is put in it, which marks the part dirty.
+            parsed = self.rows[row] = _RowText(f' r="{row}"', {})
         return parsed
 
     def _cell(self, row: int, col: int) -> str | None:
@@ -1247,8 +1248,9 @@ class _SheetText:
             self._new_text_cells[(text, style)] = end
         parsed.widen_spans(col)
         parsed.cells[col] = f'<c r="{_column_letters(col)}{row}"{end}'
-        parsed.changed = True
-        self.mark_dirty()
+        if not parsed.changed:
+            parsed.changed = True
+            self.mark_dirty()
         return True
 
     def write(self, row: int, col: int, value: object, style: str | None, date_style) -> None:
