@@ -256,3 +256,26 @@ def test_empty_sheet_data_matches_lxml(tmp_path):
     assert sheet["D5"].value == "EXS"
     assert sheet["A3"].value == "Bob"
     assert sheet["B3"].value == 2
+
+
+def test_cells_added_right_of_a_row(tmp_path):
+    source = awkward_book(tmp_path / "awkward.xlsx")
+    results = []
+    for edit_as_text in (True, False):
+        writer = TableWriter(Package.open(source), edit_as_text=edit_as_text)
+        # Row 4 ends with B4, so E4 and F4 go to its right. Row 6 has no cells.
+        conflicts = writer.set_cells("Marks", {(2, "Flag"): "x", (2, "Note"): "n", (4, "Mark"): "m"})
+        conflicts += writer.set_cells("Marks", {(2, "Flag"): "y", (2, "Note"): "n", (2, "Grade"): "g"})
+        out = tmp_path / f"right-{edit_as_text}.xlsx"
+        writer.save(out)
+        results.append((conflicts, read_back(out), row_spans(out)))
+    assert results[0] == results[1]
+    assert [(x.cell, x.existing, x.value) for x in results[0][0]] == [("E4", "x", "y")]
+
+    writer = TableWriter(Package.open(source))
+    writer.set_cells("Marks", {(2, "Flag"): "x"})
+    assert writer._texts["xl/worksheets/sheet1.xml"].tails, "row 4 should take E4 without being split"
+    after = writer.replacements()["xl/worksheets/sheet1.xml"].decode()
+    old_cells = AWKWARD_ROWS.strip().splitlines()[2].removeprefix("<row r='4' spans='1:2'>").removesuffix("</row>")
+    assert "<row r='4' spans='1:2'>" not in after
+    assert "<row r='4' spans=\"1:5\">" + old_cells + '<c r="E4" t="inlineStr"><is><t>x</t></is></c></row>' in after

@@ -92,6 +92,8 @@ _R_ATTRIBUTE = re.compile(r"""(?:^|\s)r\s*=\s*["'](\d+)["']""")
 # attribute, as is usual. Otherwise _RowText.parse searches for r.
 _CELL = re.compile(r"""(<c(?:\s+r="\$?([A-Za-z]+)\$?\d+")?(?=[\s/>])[^>]*>(?:(?<=/>)|.*?</c>))""", re.S)
 _CELL_LETTERS = re.compile(r"""(?:^|\s)r\s*=\s*["']\$?([A-Za-z]+)""")
+# Cell starts that a search for "<c " misses: no attributes, or another space.
+_OTHER_CELL_STARTS = ("<c>", "<c/>", "<c\t", "<c\n", "<c\r")
 _CELL_START = re.compile(r"<c\b([^>]*?)/?>")
 _ATTRIBUTE = re.compile(r"""([^\s=]+)\s*=\s*("[^"]*"|'[^']*')""")
 _COLS = re.compile(r"<cols\b.*?</cols>", re.S)
@@ -1094,6 +1096,9 @@ class _SheetText:
         self.shared = shared  # returns the shared strings, read on first use
         self.mark_dirty = mark_dirty
         self.rows: dict[int, _RowText] = {}
+        # {row number: the row's new cells} for rows that only gained cells
+        # to the right of their last one, so their old cells were not split.
+        self.tails: dict[int, _RowText] = {}
         self._cols: list[tuple[int, int, str | None]] | None = None
         # {(text, style): the end of a new inline-string cell after its r attribute}
         self._new_text_cells: dict[tuple[str, str | None], str] = {}
@@ -1161,10 +1166,45 @@ class _SheetText:
         if row in self.spans:
             start, end = self.spans[row]
             parsed = self.rows[row] = _RowText.parse(self.text[start:end])
+            tail = self.tails.pop(row, None)
+            if tail is not None and tail.cells:
+                # The new cells marked the part dirty when they were put in the tail.
+                for col, cell in tail.cells.items():
+                    parsed.widen_spans(col)
+                    parsed.cells[col] = cell
+                parsed.changed = True
         elif create:
             # Unchanged until a cell is put in it, which marks the part dirty.
             parsed = self.rows[row] = _RowText(f' r="{row}"', {})
         return parsed
+
+    def _tail(self, row: int) -> "_RowText | None":
+        """Return a row kept whole with room for new cells on its right, or None.
+
+        None means the row must be split into cells: it is not in the part,
+        or its last cell does not start with r, or a cell starts in a way
+        that "<c " does not find.
+        """
+        tail = self.tails.get(row)
+        if tail is not None or row not in self.spans:
+            return tail
+        start, end = self.spans[row]
+        tag = _ROW_TAG.match(self.text, start)
+        if tag.group(1).endswith("/"):
+            kept = ""
+        else:
+            kept = self.text[tag.end():end - len("</row>")]
+            if any(form in kept for form in _OTHER_CELL_STARTS):
+                return None
+        last_col = 0
+        last_cell = kept.rfind("<c ")
+        if last_cell >= 0:
+            letters = _CELL.match(kept, last_cell).group(2)
+            if not letters:
+                return None
+            last_col = _column_number(letters)
+        tail = self.tails[row] = _RowText(tag.group(1), {}, kept=kept, last_col=last_col)
+        return tail
 
     def _cell(self, row: int, col: int) -> str | None:
         parsed = self.rows.get(row) or self._row(row)
@@ -1237,10 +1277,16 @@ class _SheetText:
         The new cell is the one :meth:`write` makes. Imports put the same
         few grades into new cells, so each (text, style) is rendered once.
         """
-        parsed = self.rows.get(row) or self._row(row)
+        parsed = self.rows.get(row)
         if parsed is None:
-            parsed = self._row(row, create=True)
-        elif col in parsed.cells:
+            # Grades go to the right of a row's name columns, so most rows
+            # need not be split into cells to take them.
+            tail = self._tail(row)
+            if tail is not None and col > tail.last_col:
+                parsed = tail
+            else:
+                parsed = self._row(row) or self._row(row, create=True)
+        if col in parsed.cells:
             return False
         end = self._new_text_cells.get((text, style))
         if end is None:
@@ -1291,11 +1337,13 @@ class _SheetText:
 
     def to_bytes(self) -> bytes:
         """Return the part with its changed rows written again and new rows in place."""
-        changed = sorted(number for number, parsed in self.rows.items() if parsed.changed)
+        rows = {number: parsed for number, parsed in self.rows.items() if parsed.changed}
+        rows.update((number, tail) for number, tail in self.tails.items() if tail.changed)
+        changed = sorted(rows)
         if not changed:
             return self.text.encode("utf-8")
         if self.empty_tag:
-            rows = "".join(self.rows[number].to_text() for number in changed)
+            rows = "".join(rows[number].to_text() for number in changed)
             tag = self.text[self.data_start:self.data_end]
             return (self.text[:self.data_start] + tag[:-2].rstrip() + ">" + rows + "</sheetData>"
                     + self.text[self.data_end:]).encode("utf-8")
@@ -1311,7 +1359,7 @@ class _SheetText:
                 later = bisect_left(numbers, number)
                 start = end = self.spans[numbers[later]][0] if later < len(numbers) else self.data_end
             pieces.append(self.text[position:start])
-            pieces.append(self.rows[number].to_text())
+            pieces.append(rows[number].to_text())
             position = end
         pieces.append(self.text[position:])
         return "".join(pieces).encode("utf-8")
@@ -1320,8 +1368,13 @@ class _SheetText:
 class _RowText:
     """One <row> split into its attributes and its cells' XML by column."""
 
-    def __init__(self, attributes: str, cells: dict[int, str], changed: bool = False):
+    def __init__(self, attributes: str, cells: dict[int, str], changed: bool = False, kept: str = "",
+                 last_col: int = 0):
         self._attribute_text = attributes
+        # For a row in _SheetText.tails: its old cells' XML as written, and
+        # the column of the last of them. Its cells are then only new ones.
+        self.kept = kept
+        self.last_col = last_col
         self._attributes: list[str] | None = None
         self.cells = cells
         self.changed = changed
@@ -1388,9 +1441,9 @@ class _RowText:
         if self._span_index >= 0 and span != [0, 0]:
             self.attributes[self._span_index] = f'spans="{span[0]}:{span[1]}"'
         start = "<row " + " ".join(self.attributes)
-        if not self.cells:
+        if not self.cells and not self.kept:
             return start + "/>"
-        return start + ">" + "".join(self.cells[col] for col in sorted(self.cells)) + "</row>"
+        return start + ">" + self.kept + "".join(self.cells[col] for col in sorted(self.cells)) + "</row>"
 
 
 @functools.lru_cache(maxsize=None)
