@@ -28,6 +28,8 @@ MAX_CELL_CHARS = 32767
 # Characters XML 1.0 cannot hold; OOXML writes them as _xHHHH_.
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ESCAPE_LOOKALIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+# Anything xml_text changes: entities, the characters above and look-alikes.
+_NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
 
 
 def read_tables(package: Package) -> dict[str, RawTable]:
@@ -135,52 +137,138 @@ def style_key(package: Package) -> dict[str, str]:
 def render_sheet_data(tab: Tab, key: dict[str, str]) -> tuple[bytes, str]:
     """Return the <sheetData> element for a tab and its used range.
 
-    List tabs such as Import log run to tens of thousands of cells, so
-    styles are laid out row by row with slice assignment (a later range
-    wins, as in ``tab.styles`` order), and each distinct text is escaped
-    once.
+    List tabs such as Import log run to tens of thousands of cells, so each
+    distinct text is escaped and encoded once. A row whose cells are all
+    styled and contain text or nothing is joined from a template made once
+    for its styles and length. Other rows are written cell by cell.
     """
-    row_styles: dict[int, list[str | None]] = {}
-    for first_row, first_col, last_row, last_col, name in tab.styles:
-        fill = [name] * (last_col - first_col + 1)
-        for row in range(first_row, last_row + 1):
-            line = row_styles.get(row)
-            if line is None:
-                line = row_styles[row] = []
-            if len(line) <= last_col:
-                line.extend([None] * (last_col + 1 - len(line)))
-            line[first_col:last_col + 1] = fill
-
+    row_styles = _style_lines(tab.styles)
     letters = [column_letter(col) for col in range(1, tab.width + 1)]
     attrs_by_style = {name: f' s="{index}"' for name, index in key.items() if index}
-    texts: dict[str, str] = {}
-    out = ["<sheetData>"]
+    endings = _TextEndings()
+    ending_of = endings.__getitem__
+    styles_of = row_styles.get
+    templates: dict[tuple[int, int], list[bytes] | None] = {}
+    out = [b"<sheetData>"]
+    # Consecutive rows mostly share a template, so the last one is reused
+    # without a lookup.
+    last_styles: tuple[str | None, ...] | None = None
+    last_width = -1
+    template: list[bytes] | None = None
     for row_index, values in enumerate(tab.cells):
+        width = len(values)
+        if not width:
+            continue
         number = row_index + 1
-        styles = row_styles.get(row_index, ())
-        cells = []
-        for col_index, value in enumerate(values):
-            style_name = styles[col_index] if col_index < len(styles) else None
-            if value is None:
-                if style_name is not None:
-                    cells.append(f'<c r="{letters[col_index]}{number}"{attrs_by_style.get(style_name, "")}/>')
-            elif type(value) is str:
-                # The same file, sheet and result names repeat down a list tab.
-                text = texts.get(value)
-                if text is None:
-                    text = texts[value] = xml_text(value)
-                style = attrs_by_style.get(style_name, "") if style_name else ""
-                cells.append(f'<c r="{letters[col_index]}{number}"{style} t="inlineStr">'
-                             f'<is><t xml:space="preserve">{text}</t></is></c>')
+        styles = styles_of(row_index, ())
+        if styles is not last_styles or width != last_width:
+            template_key = (id(styles), width)
+            if template_key not in templates:
+                templates[template_key] = _row_template(styles, width, letters, attrs_by_style)
+            template, last_styles, last_width = templates[template_key], styles, width
+        if template is not None and row_index not in tab.row_heights:
+            try:
+                template[_ENDINGS] = map(ending_of, values)
+            except (KeyError, TypeError):  # a number, a date or another non-text value
+                pass
             else:
-                cells.append(_cell_xml(number, col_index + 1, value, style_name, key))
+                template[_NUMBERS] = [b"%d" % number] * (width + 1)
+                out.append(b"".join(template))
+                continue
+        cells = _row_cells(number, values, styles, letters, attrs_by_style, endings, key)
+        if not cells:
+            continue
         height = tab.row_heights.get(row_index)
         attrs = f' ht="{height}" customHeight="1"' if height else ""
-        if cells:
-            out.append(f'<row r="{number}"{attrs}>' + "".join(cells) + "</row>")
-    out.append("</sheetData>")
+        out.append(f'<row r="{number}"{attrs}>'.encode() + cells + b"</row>")
+    out.append(b"</sheetData>")
     last = cell_name(max(len(tab.cells), 1), max(tab.width, 1))
-    return "".join(out).encode("utf-8"), f"A1:{last}"
+    return b"".join(out), f"A1:{last}"
+
+
+def _style_lines(ranges: list[tuple[int, int, int, int, str]]) -> dict[int, tuple[str | None, ...]]:
+    """Return {0-based row: style name per column} from styled ranges, a later range winning.
+
+    Rows that the same ranges cover share one tuple, so a range over
+    thousands of rows makes one tuple, and the renderer can key its row
+    templates by the tuple's id.
+    """
+    lines: dict[int, tuple[str | None, ...]] = {}
+    for first_row, first_col, last_row, last_col, name in ranges:
+        fill = (name,) * (last_col - first_col + 1)
+        # {id of a row's old line: (old line, new line)}. Holding the old
+        # line keeps its id from being reused while this range is applied.
+        replaced: dict[int, tuple[tuple[str | None, ...], tuple[str | None, ...]]] = {}
+        for row in range(first_row, last_row + 1):
+            old = lines.get(row, ())
+            pair = replaced.get(id(old))
+            if pair is None:
+                line = list(old)
+                if len(line) <= last_col:
+                    line.extend([None] * (last_col + 1 - len(line)))
+                line[first_col:last_col + 1] = fill
+                pair = replaced[id(old)] = (old, tuple(line))
+            lines[row] = pair[1]
+    return lines
+
+
+class _TextEndings(dict):
+    """{text or None: the UTF-8 rest of a styled cell after its r and s attributes}.
+
+    Each text is escaped and encoded on its first lookup. Only str keys and
+    None are stored, so looking up a number, a date or a bool raises
+    KeyError, because no str is equal to one of them.
+    """
+
+    def __init__(self) -> None:
+        super().__init__({None: b"/>"})
+
+    def __missing__(self, value: object) -> bytes:
+        if type(value) is not str:
+            raise KeyError(value)
+        ending = f' t="inlineStr"><is>{_t_element(xml_text(value))}</is></c>'.encode()
+        self[value] = ending
+        return ending
+
+
+# A row template is a list of four pieces for the row's start and for each
+# cell: (text before the row number, the row number, text after it, the
+# cell's ending), then "</row>". The slices pick the slots filled per row.
+_NUMBERS = slice(1, None, 4)
+_ENDINGS = slice(7, None, 4)
+
+
+def _row_template(styles: tuple[str | None, ...], width: int, letters: list[str],
+                  attrs_by_style: dict[str, str]) -> list[bytes] | None:
+    """Return the pieces of a row whose cells are all styled, else None.
+
+    A row with an unstyled cell has no template, because an unstyled empty
+    cell is left out of its row.
+    """
+    if len(styles) < width or None in styles[:width]:
+        return None
+    pieces = [b'<row r="', b"", b'">', b""]
+    for col in range(width):
+        pieces += [f'<c r="{letters[col]}'.encode(), b"", f'"{attrs_by_style.get(styles[col], "")}'.encode(), b""]
+    pieces.append(b"</row>")
+    return pieces
+
+
+def _row_cells(number: int, values: list[object], styles: tuple[str | None, ...], letters: list[str],
+               attrs_by_style: dict[str, str], endings: _TextEndings, key: dict[str, str]) -> bytes:
+    """Return a row's cells written one by one, leaving out unstyled empty cells."""
+    cells = []
+    for col_index, value in enumerate(values):
+        style_name = styles[col_index] if col_index < len(styles) else None
+        if value is None:
+            if style_name is not None:
+                cells.append(f'<c r="{letters[col_index]}{number}"{attrs_by_style.get(style_name, "")}/>'.encode())
+        elif type(value) is str:
+            style = attrs_by_style.get(style_name, "") if style_name else ""
+            cells.append(f'<c r="{letters[col_index]}{number}"{style}'.encode() + endings[value])
+        else:
+            cells.append(_cell_xml(number, col_index + 1, value, style_name, key).encode())
+    return b"".join(cells)
 
 
 def _cell_xml(row: int, col: int, value: object, style_name: str | None, key: dict[str, str]) -> str:
@@ -197,12 +285,25 @@ def _cell_xml(row: int, col: int, value: object, style_name: str | None, key: di
         return f"<c{attrs}><v>{excel_serial(value)!r}</v></c>"
     # Text is always an inline string, so a value such as "=HYPERLINK(...)"
     # typed by a user can never become a formula in a generated tab.
-    text = xml_text(str(value))
-    return f'<c{attrs} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    return f'<c{attrs} t="inlineStr"><is>{_t_element(xml_text(str(value)))}</is></c>'
+
+
+def _t_element(text: str) -> str:
+    """Return a <t> element for escaped text, marked xml:space="preserve" only where it matters.
+
+    XML 1.0 lets an application trim or fold whitespace unless
+    xml:space="preserve" asks it to keep it, so texts with spaces at either
+    end, line breaks or tabs carry the attribute. Other texts read the same without it.
+    """
+    if text != text.strip() or "\n" in text or "\t" in text:
+        return f'<t xml:space="preserve">{text}</t>'
+    return f"<t>{text}</t>"
 
 
 def xml_text(text: str) -> str:
     """Return text escaped for a cell: XML entities, control characters and length."""
+    if len(text) <= MAX_CELL_CHARS and not _NEEDS_ESCAPE.search(text):
+        return text
     text = text[:MAX_CELL_CHARS]
     text = _ESCAPE_LOOKALIKE.sub(r"_x005F_\1", text)
     text = _INVALID_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
