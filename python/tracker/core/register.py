@@ -52,7 +52,7 @@ def parse_pupils(table: RawTable, settings: Settings, issues: IssueLog) -> pd.Da
     header = {h: h for h in table.header}
     columns = unique_headers(table.header) + ["_row"]
     records = []
-    seen: dict[str, str] = {}
+    seen: dict[str, int] = {}  # UPN: the row position that first used it
 
     # Plain dicts, because a DataFrame or a Series per row costs more than the checks.
     for values in table.body_rows():
@@ -70,10 +70,10 @@ def parse_pupils(table: RawTable, settings: Settings, issues: IssueLog) -> pd.Da
             continue
         if upn_text in seen:
             issues.add(sheet, cell("UPN"), upn_text,
-                       f"This UPN is already used in {seen[upn_text]}.",
+                       f"This UPN is already used in {table.cell(seen[upn_text], 'UPN')}.",
                        "Left this row out of the figures. Correct or remove the duplicate.")
             continue
-        seen[upn_text] = cell("UPN")
+        seen[upn_text] = index
         # python-stdnum's check is the slowest step here, and it only reports.
         if issues.keep and not is_valid_upn(upn_text):
             issues.add(sheet, cell("UPN"), upn_text, _upn_problem(upn_text),

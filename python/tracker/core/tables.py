@@ -92,11 +92,11 @@ def clean_value(value: object) -> object:
     """Return None for empty text and NaN, and strip text of stray spaces."""
     if value is None:
         return None
-    if isinstance(value, float) and value != value:
-        return None
     if isinstance(value, str):
         text = value.replace("\u00a0", " ").strip()
         return text or None
+    if isinstance(value, float) and value != value:
+        return None
     return value
 
 
