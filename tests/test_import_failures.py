@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import zipfile
 from datetime import date, datetime
 
 import openpyxl
@@ -13,6 +14,7 @@ import xlsxwriter
 from tracker import contract as c
 from tracker.cli import main
 from tracker.importing import import_progress, import_register
+from tracker.package import Package
 from tracker.tabs import LIST_HEADER_ROW
 
 import make_import_fixtures as fx
@@ -160,3 +162,43 @@ def test_census_given_not_flagged(tmp_path, book):
     summary = report.summary()
     assert "02/10/2025" in summary
     assert "--census-date" not in summary
+
+
+def damage_part(book, sheet: str, damage: str) -> None:
+    """Damage one sheet's part in place: cut its XML in half, or flip bytes of its deflated data."""
+    package = Package.open(book)
+    part = package.sheet_parts()[sheet]
+    if damage == "cut xml":
+        with zipfile.ZipFile(book) as source:
+            items = [(info, source.read(info.filename)) for info in source.infolist()]
+        with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as target:
+            for info, data in items:
+                target.writestr(info, data[:len(data) // 2] if info.filename == part else data)
+        return
+    index = [info.filename for info in package.infos].index(part)
+    record, info = package.records[index], package.infos[index]
+    data = bytearray(package.data)
+    middle = record.data_start + info.compress_size // 2
+    data[middle:middle + 8] = bytes(byte ^ 0xFF for byte in data[middle:middle + 8])
+    book.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("sheet", [c.IMPORT_LOG_SHEET, c.ISSUES_SHEET])
+@pytest.mark.parametrize("damage", ["cut xml", "flipped bytes"])
+@pytest.mark.parametrize("command", ["import", "import-register"])
+def test_damaged_owned_tab_one_line_error(tmp_path, book, capsys, sheet, damage, command):
+    damage_part(book, sheet, damage)
+    before = book.read_bytes()
+    if command == "import":
+        source = fx.write_3a(tmp_path / "3A.xlsx")
+    else:
+        source = fx.write_register_csv(tmp_path / "register.csv")
+
+    assert main([command, str(book), str(source)]) == 1
+    captured = capsys.readouterr()
+    output = (captured.out + captured.err).strip()
+    assert "Traceback" not in output
+    assert len(output.splitlines()) == 1
+    assert f"The tab '{sheet}' in book.xlsm could not be read" in output
+    assert "save it again as .xlsm" in output
+    assert book.read_bytes() == before

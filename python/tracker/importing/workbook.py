@@ -24,7 +24,7 @@ from ..core.pipeline import INPUT_TABLES, conform
 from ..core.register import parse_pupils
 from ..core.settings import Settings, parse_settings
 from ..core.tables import RawTable
-from ..errors import MissingTable
+from ..errors import MissingTable, NotAWorkbook
 from ..file_adapter import read_tables, tab_replacements
 from ..package import Package, check_writable
 from ..table_writer import TableWriter
@@ -141,8 +141,15 @@ def _read_sheets(book: TrackerBook, names: tuple[str, ...]) -> dict[str, list[li
         return {}
     grids = {}
     for name in names:
-        if name in reader.sheet_names:
+        if name not in reader.sheet_names:
+            continue
+        try:
             grids[name] = reader.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except python_calamine.CalamineError as error:
+            raise NotAWorkbook(
+                f"The tab '{name}' in {book.path.name} could not be read ({error}). The file is damaged: "
+                "open it in Excel, let Excel repair it, and save it again as .xlsm."
+            ) from error
     return grids
 
 
