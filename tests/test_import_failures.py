@@ -202,3 +202,23 @@ def test_damaged_owned_tab_one_line_error(tmp_path, book, capsys, sheet, damage,
     assert f"The tab '{sheet}' in book.xlsm could not be read" in output
     assert "save it again as .xlsm" in output
     assert book.read_bytes() == before
+
+
+def pupils_rows(path) -> list[list[object]]:
+    return python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(c.PUPILS_SHEET).to_python()
+
+
+@pytest.mark.parametrize("file_name", ["missing.csv", "broken.xlsx"])
+def test_unreadable_register_exits_1(tmp_path, book, capsys, file_name):
+    register = tmp_path / file_name
+    if file_name == "broken.xlsx":
+        register.write_bytes(b"not a workbook at all")
+    pupils_before = pupils_rows(book)
+
+    assert main(["import-register", str(book), str(register)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"Skipped: {file_name}")
+    assert "Nothing was imported." in out
+    assert "Read 0 pupils" not in out
+    assert pupils_rows(book) == pupils_before
+    assert import_log(book)[0][0] == "File skipped"
