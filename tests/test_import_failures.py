@@ -222,3 +222,22 @@ def test_unreadable_register_exits_1(tmp_path, book, capsys, file_name):
     assert "Read 0 pupils" not in out
     assert pupils_rows(book) == pupils_before
     assert import_log(book)[0][0] == "File skipped"
+
+
+def test_carriage_return_value_reimport_unchanged(tmp_path, book):
+    pupil = fx.child(5)
+    source = tmp_path / "3A spring.csv"
+    source.write_bytes(f'Name,UPN,Spring Maths\r\n{pupil.name},{pupil.upn},"EX\r\nS"\r\n'.encode("utf-8"))
+    import_progress(book, [source], now=NOW)
+    first = book.read_bytes()
+
+    rows = [row for row in import_log(book) if row[0] == "Not imported"]
+    assert len(rows) == 1
+    assert rows[0][5] == "EX\r\nS"
+    sheet = openpyxl.load_workbook(book)[c.IMPORT_LOG_SHEET]
+    logged = [row[5] for row in sheet.iter_rows(values_only=True) if row[0] == "Not imported"]
+    assert logged == ["EX\r\nS"]
+
+    report = import_progress(book, [source], now=NOW.replace(hour=16))
+    assert not report.saved
+    assert book.read_bytes() == first
