@@ -224,19 +224,21 @@ def test_unreadable_register_exits_1(tmp_path, book, capsys, file_name):
     assert import_log(book)[0][0] == "File skipped"
 
 
-def test_carriage_return_value_reimport_unchanged(tmp_path, book):
+@pytest.mark.parametrize("value", ["EX\r\nS", "x" * 40000], ids=["carriage return", "over cell limit"])
+def test_awkward_value_reimport_unchanged(tmp_path, book, value):
     pupil = fx.child(5)
     source = tmp_path / "3A spring.csv"
-    source.write_bytes(f'Name,UPN,Spring Maths\r\n{pupil.name},{pupil.upn},"EX\r\nS"\r\n'.encode("utf-8"))
+    source.write_bytes(f'Name,UPN,Spring Maths\r\n{pupil.name},{pupil.upn},"{value}"\r\n'.encode("utf-8"))
     import_progress(book, [source], now=NOW)
     first = book.read_bytes()
 
+    # The Import log shows the value as read, cut to Excel's 32,767 characters a cell.
     rows = [row for row in import_log(book) if row[0] == "Not imported"]
     assert len(rows) == 1
-    assert rows[0][5] == "EX\r\nS"
+    assert rows[0][5] == value[:32767]
     sheet = openpyxl.load_workbook(book)[c.IMPORT_LOG_SHEET]
     logged = [row[5] for row in sheet.iter_rows(values_only=True) if row[0] == "Not imported"]
-    assert logged == ["EX\r\nS"]
+    assert logged == [value[:32767]]
 
     report = import_progress(book, [source], now=NOW.replace(hour=16))
     assert not report.saved
