@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import zipfile
 from datetime import date, datetime
 
 import openpyxl
@@ -13,6 +14,7 @@ import xlsxwriter
 from tracker import contract as c
 from tracker.cli import main
 from tracker.importing import import_progress, import_register
+from tracker.package import Package
 from tracker.tabs import LIST_HEADER_ROW
 
 import make_import_fixtures as fx
@@ -160,3 +162,84 @@ def test_census_given_not_flagged(tmp_path, book):
     summary = report.summary()
     assert "02/10/2025" in summary
     assert "--census-date" not in summary
+
+
+def damage_part(book, sheet: str, damage: str) -> None:
+    """Damage one sheet's part in place: cut its XML in half, or flip bytes of its deflated data."""
+    package = Package.open(book)
+    part = package.sheet_parts()[sheet]
+    if damage == "cut xml":
+        with zipfile.ZipFile(book) as source:
+            items = [(info, source.read(info.filename)) for info in source.infolist()]
+        with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as target:
+            for info, data in items:
+                target.writestr(info, data[:len(data) // 2] if info.filename == part else data)
+        return
+    index = [info.filename for info in package.infos].index(part)
+    record, info = package.records[index], package.infos[index]
+    data = bytearray(package.data)
+    middle = record.data_start + info.compress_size // 2
+    data[middle:middle + 8] = bytes(byte ^ 0xFF for byte in data[middle:middle + 8])
+    book.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("sheet", [c.IMPORT_LOG_SHEET, c.ISSUES_SHEET])
+@pytest.mark.parametrize("damage", ["cut xml", "flipped bytes"])
+@pytest.mark.parametrize("command", ["import", "import-register"])
+def test_damaged_owned_tab_one_line_error(tmp_path, book, capsys, sheet, damage, command):
+    damage_part(book, sheet, damage)
+    before = book.read_bytes()
+    if command == "import":
+        source = fx.write_3a(tmp_path / "3A.xlsx")
+    else:
+        source = fx.write_register_csv(tmp_path / "register.csv")
+
+    assert main([command, str(book), str(source)]) == 1
+    captured = capsys.readouterr()
+    output = (captured.out + captured.err).strip()
+    assert "Traceback" not in output
+    assert len(output.splitlines()) == 1
+    assert f"The tab '{sheet}' in book.xlsm could not be read" in output
+    assert "save it again as .xlsm" in output
+    assert book.read_bytes() == before
+
+
+def pupils_rows(path) -> list[list[object]]:
+    return python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(c.PUPILS_SHEET).to_python()
+
+
+@pytest.mark.parametrize("file_name", ["missing.csv", "broken.xlsx"])
+def test_unreadable_register_exits_1(tmp_path, book, capsys, file_name):
+    register = tmp_path / file_name
+    if file_name == "broken.xlsx":
+        register.write_bytes(b"not a workbook at all")
+    pupils_before = pupils_rows(book)
+
+    assert main(["import-register", str(book), str(register)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"Skipped: {file_name}")
+    assert "Nothing was imported." in out
+    assert "Read 0 pupils" not in out
+    assert pupils_rows(book) == pupils_before
+    assert import_log(book)[0][0] == "File skipped"
+
+
+@pytest.mark.parametrize("value", ["EX\r\nS", "x" * 40000], ids=["carriage return", "over cell limit"])
+def test_awkward_value_reimport_unchanged(tmp_path, book, value):
+    pupil = fx.child(5)
+    source = tmp_path / "3A spring.csv"
+    source.write_bytes(f'Name,UPN,Spring Maths\r\n{pupil.name},{pupil.upn},"{value}"\r\n'.encode("utf-8"))
+    import_progress(book, [source], now=NOW)
+    first = book.read_bytes()
+
+    # The Import log shows the value as read, cut to Excel's 32,767 characters a cell.
+    rows = [row for row in import_log(book) if row[0] == "Not imported"]
+    assert len(rows) == 1
+    assert rows[0][5] == value[:32767]
+    sheet = openpyxl.load_workbook(book)[c.IMPORT_LOG_SHEET]
+    logged = [row[5] for row in sheet.iter_rows(values_only=True) if row[0] == "Not imported"]
+    assert logged == [value[:32767]]
+
+    report = import_progress(book, [source], now=NOW.replace(hour=16))
+    assert not report.saved
+    assert book.read_bytes() == first

@@ -373,3 +373,23 @@ def test_level_one_save_with_each_library(library, tmp_path, monkeypatch):
         info = archive.getinfo(sheet)
     assert info.compress_type == zipfile.ZIP_DEFLATED
     assert info.compress_size < len(large) // 20
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="creating a symbolic link needs extra rights on Windows")
+def test_save_through_symlink_updates_target(build_school, tmp_path):
+    built = build_school(small_school())
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    target = folder / "tracker.xlsm"
+    shutil.copyfile(built, target)
+    link = tmp_path / "tracker.xlsm"
+    link.symlink_to(target)
+
+    assert cli.main(["refresh", str(link)]) == 0
+
+    assert link.is_symlink()
+    assert link.resolve() == target
+    summary = python_calamine.CalamineWorkbook.from_path(str(target)).get_sheet_by_name(c.SUMMARY_SHEET).to_python()
+    assert any(value not in ("", None) for row in summary[2:] for value in row)
+    assert openpyxl.load_workbook(target, keep_vba=True)[c.SUMMARY_SHEET].max_row > 3
+    assert not list(tmp_path.glob(".~pptracker-*"))

@@ -23,7 +23,7 @@ KEY = {"title": "1", "header": "9", "text": "4", "note": "6", "blank": ""}
 
 AWKWARD_TEXTS = [
     "plain", " leading space", "trailing space ", "two\nlines", "a\ttab", "  ", "a  b", "&<>\"'",
-    "=SUM(A1)", "_x0041_", "bell\x07", "1", "True", "café ’quoted’", "x" * 40000,
+    "=SUM(A1)", "_x0041_", "bell\x07", "1", "True", "café ’quoted’", "x" * 40000, "cr\r\nlf", "end\r",
 ]
 
 
@@ -94,7 +94,8 @@ def test_preserve_only_where_needed():
     sheet_data, _ = render_sheet_data(awkward_tab(), KEY)
     preserved = set(re.findall(rb'<t xml:space="preserve">([^<]*)</t>', sheet_data))
     plain = set(re.findall(rb"<t>([^<]*)</t>", sheet_data))
-    assert preserved == {b" leading space", b"trailing space ", b"two\nlines", b"a\ttab", b"  "}
+    assert preserved == {b" leading space", b"trailing space ", b"two\nlines", b"a\ttab", b"  ", b"cr&#13;\nlf",
+                         b"end&#13;"}
     assert b"a  b" in plain
     assert b"plain" in plain
 

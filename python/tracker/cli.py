@@ -79,7 +79,8 @@ def _import_register(args: argparse.Namespace) -> int:
     report = import_register(args.book, args.file, census_date=args.census_date, out=args.output,
                              progress=TerminalProgress())
     print(report.summary())
-    return 0
+    # A register that could not be read at all means a wrong path or file, so scripts must see a failure.
+    return 1 if report.unreadable else 0
 
 
 def _uk_date(text: str):

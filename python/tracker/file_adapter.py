@@ -28,8 +28,8 @@ MAX_CELL_CHARS = 32767
 # Characters XML 1.0 cannot hold; OOXML writes them as _xHHHH_.
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ESCAPE_LOOKALIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
-# Anything xml_text changes: entities, the characters above and look-alikes.
-_NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
+# Anything xml_text changes: entities, carriage returns, the characters above and look-alikes.
+_NEEDS_ESCAPE = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
 
 
 def read_tables(package: Package) -> dict[str, RawTable]:
@@ -293,9 +293,10 @@ def _t_element(text: str) -> str:
 
     XML 1.0 lets an application trim or fold whitespace unless
     xml:space="preserve" asks it to keep it, so texts with spaces at either
-    end, line breaks or tabs carry the attribute. Other texts read the same without it.
+    end, line breaks (a carriage return is written as &#13;) or tabs carry
+    the attribute. Other texts read the same without it.
     """
-    if text != text.strip() or "\n" in text or "\t" in text:
+    if text != text.strip() or "\n" in text or "\t" in text or "&#13;" in text:
         return f'<t xml:space="preserve">{text}</t>'
     return f"<t>{text}</t>"
 
@@ -307,7 +308,8 @@ def xml_text(text: str) -> str:
     text = text[:MAX_CELL_CHARS]
     text = _ESCAPE_LOOKALIKE.sub(r"_x005F_\1", text)
     text = _INVALID_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
-    return escape(text)
+    # XML parsers read a literal carriage return as a line feed, so it is written as a character reference.
+    return escape(text, {"\r": "&#13;"})
 
 
 def excel_serial(value: date | datetime) -> float:

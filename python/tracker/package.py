@@ -270,6 +270,9 @@ class Package:
         """
         level = zlib.Z_DEFAULT_COMPRESSION if compresslevel is None else compresslevel
         out = Path(out)
+        if out.is_symlink():
+            # Replacing the link itself would leave the workbook it points to unchanged.
+            out = Path(os.path.realpath(out))
         check_writable(out)
         remove_stale_temporary_files(out.parent)
         entries = self._entries(replacements, level)

@@ -40,8 +40,11 @@ class RegisterReport:
     problems: list[Problem] = field(default_factory=list)
     log: list[LogRow] = field(default_factory=list)
     saved: bool = False
+    unreadable: str = ""  # the reason the register file could not be read, or "" when it was read
 
     def summary(self) -> str:
+        if self.unreadable:
+            return f"Skipped: {self.unreadable}\nNothing was imported."
         lines = [f"Read {plural(self.rows_read, 'pupil')} from {self.file}: added {len(self.added)}, "
                  f"updated {plural(len(self.changes), 'value')} for "
                  f"{plural(len({ch.upn for ch in self.changes}), 'pupil')}, marked {len(self.marked_left)} as left."]
@@ -130,6 +133,7 @@ def plan_register_import(file: str | Path, table: RawTable, now: datetime,
         rows, problems = _read_rows(path, label, census, report)
     except UnreadableFile as error:
         report.problems.append(Problem(label, None, "", None, str(error), "Nothing was imported from it."))
+        report.unreadable = str(error)
         return RegisterImport(report, None, str(error))
     report.problems.extend(problems)
 

@@ -24,8 +24,8 @@ from ..core.pipeline import INPUT_TABLES, conform
 from ..core.register import parse_pupils
 from ..core.settings import Settings, parse_settings
 from ..core.tables import RawTable
-from ..errors import MissingTable
-from ..file_adapter import read_tables, tab_replacements
+from ..errors import MissingTable, NotAWorkbook
+from ..file_adapter import MAX_CELL_CHARS, read_tables, tab_replacements
 from ..package import Package, check_writable
 from ..table_writer import TableWriter
 from ..tabs import LIST_HEADER_ROW, Tab
@@ -141,8 +141,15 @@ def _read_sheets(book: TrackerBook, names: tuple[str, ...]) -> dict[str, list[li
         return {}
     grids = {}
     for name in names:
-        if name in reader.sheet_names:
+        if name not in reader.sheet_names:
+            continue
+        try:
             grids[name] = reader.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except python_calamine.CalamineError as error:
+            raise NotAWorkbook(
+                f"The tab '{name}' in {book.path.name} could not be read ({error}). The file is damaged: "
+                "open it in Excel, let Excel repair it, and save it again as .xlsm."
+            ) from error
     return grids
 
 
@@ -197,5 +204,8 @@ def _new_problems(old_log: list[list[object]] | None, log_tab: Tab | None) -> bo
 
 
 def _row_key(row: list[object]) -> tuple[str, ...]:
-    """Return a row's cells as text, blanks as "", so a row read back from the workbook matches one written."""
-    return tuple("" if value in (None, "") else str(value) for value in row[:len(LOG_HEADERS)])
+    """Return a row's cells as text, blanks as "", so a row read back from the workbook matches one written.
+
+    Text is cut to Excel's cell limit, as the Import log writes it.
+    """
+    return tuple("" if value in (None, "") else str(value)[:MAX_CELL_CHARS] for value in row[:len(LOG_HEADERS)])
