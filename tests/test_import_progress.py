@@ -281,3 +281,14 @@ def test_cli_import_missing_book(tmp_path, capsys):
     code = main(["import", str(tmp_path / "missing.xlsm"), str(tmp_path)])
     assert code == 1
     assert "missing.xlsm was not found" in capsys.readouterr().err
+
+
+def test_tracker_in_progress_folder_left_out(tmp_path, folder):
+    teachers = tmp_path / "progress"
+    shutil.copytree(folder / "teachers", teachers)
+    book = teachers / "tracker.xlsm"
+    shutil.copyfile(folder / "tracker.xlsm", book)
+    report = import_progress(book, [teachers], now=NOW)
+    assert "tracker.xlsm" not in report.files_read
+    assert all(row[8] != "tracker.xlsm" for row in import_log(book))
+    assert report.filled > 0

@@ -227,3 +227,21 @@ def test_stale_temporary_file_removed(build_school):
     refresh_file(path, now=REFRESH_TIME)
     assert not stale.exists()
     assert fresh.exists()
+
+
+def test_tab_without_cells_names_tab(build_school, tmp_path, capsys):
+    path = build_school(small_school())
+    original = parts(path)
+    summary_part = Package.open(path).sheet_parts()[c.SUMMARY_SHEET]
+    damaged = tmp_path / "damaged.xlsm"
+    with zipfile.ZipFile(damaged, "w") as archive:
+        for name, data in original.items():
+            if name == summary_part:
+                data = re.sub(rb"<sheetData\b.*?</sheetData>|<sheetData\s*/>", b"", data, flags=re.S)
+            archive.writestr(name, data)
+    before = damaged.read_bytes()
+    assert main(["refresh", str(damaged)]) == 1
+    error = capsys.readouterr().err
+    assert f"The '{c.SUMMARY_SHEET}' tab is damaged" in error
+    assert error.count("\n") == 1
+    assert damaged.read_bytes() == before

@@ -325,15 +325,19 @@ _DIMENSION = re.compile(rb'<dimension ref="[^"]*"\s*/>')
 _MERGE_CELLS = re.compile(rb"<mergeCells\b.*?</mergeCells>", re.S)
 
 
-def replace_sheet_data(sheet_xml: bytes, sheet_data: bytes, dimension: str) -> bytes:
+def replace_sheet_data(sheet_xml: bytes, sheet_data: bytes, dimension: str, tab: str) -> bytes:
     """Return the sheet part with its cells replaced and everything else kept.
 
     The used range and the merged ranges are edited in the parts before and
     after <sheetData> only, since a list tab's cells run to megabytes.
+    ``tab`` names the tab in the error raised for a part with no cells.
     """
     match = _SHEET_DATA.search(sheet_xml)
     if not match:
-        raise NotAWorkbook("A generated tab has no cell data section; rebuild the workbook.")
+        raise NotAWorkbook(
+            f"The '{tab}' tab is damaged: its sheet has no cell data section. Open the workbook in Excel, "
+            "let Excel repair it and save it again as .xlsm; your input sheets are not changed."
+        )
     head, tail = sheet_xml[:match.start()], sheet_xml[match.end():]
     new_dimension = f'<dimension ref="{dimension}"/>'.encode()
     head, found = _DIMENSION.subn(new_dimension, head, count=1)
@@ -392,7 +396,7 @@ def tab_replacements(package: Package, tabs: list[Tab]) -> dict[str, bytes]:
                 "'pptracker build-workbook' and copy your input sheets across."
             )
         sheet_data, dimension = render_sheet_data(tab, key)
-        replacements[part] = replace_sheet_data(package.parts[part], sheet_data, dimension)
+        replacements[part] = replace_sheet_data(package.parts[part], sheet_data, dimension, tab.name)
         if tab.chart_rows:
             lengths = {row + 1: count for row, count in tab.chart_rows.items()}
             for chart_part in _chart_parts(package, part):

@@ -48,7 +48,8 @@ def import_progress(book: str | Path, paths: list[str | Path], progress: Progres
     # sources are read, before anything is written.
     with ThreadPoolExecutor(max_workers=1) as pool:
         opening = pool.submit(open_book, book)
-        sources = read_sources(paths, progress)
+        # The tracker may sit in the folder of progress files, and is not one.
+        sources = read_sources(paths, progress, exclude=Path(book))
         tracker = opening.result()
     found = plan_sources(sources, tracker.settings, tracker.pupils, tracker.class_tables)
     report = found.report
