@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 import tempfile
 import zipfile
 from datetime import datetime
@@ -77,6 +78,22 @@ def test_write_atomic_replaces_file(tmp_path):
     write_atomic(target, b"new")
     assert target.read_bytes() == b"new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.xlsx"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="creating a symbolic link needs extra rights on Windows")
+def test_write_atomic_through_symlink(tmp_path):
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    target = folder / "for-head.xlsx"
+    target.write_bytes(b"old")
+    link = tmp_path / "for-head.xlsx"
+    link.symlink_to(target)
+
+    write_atomic(link, b"new")
+
+    assert link.is_symlink()
+    assert target.read_bytes() == b"new"
+    assert not list(tmp_path.glob(".~pptracker-*"))
 
 
 def test_write_atomic_failure_keeps_old_file(tmp_path, monkeypatch):

@@ -57,6 +57,9 @@ def write_atomic(out: str | os.PathLike, data: bytes) -> Path:
     the temporary file is removed on every error.
     """
     out = Path(out)
+    if out.is_symlink():
+        # Replacing the link itself would leave the file it points to as it was.
+        out = Path(os.path.realpath(out))
     check_writable(out)
     fd, temp_name = tempfile.mkstemp(prefix=".~pptracker-", suffix=".tmp", dir=out.parent)
     try:
