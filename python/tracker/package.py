@@ -196,6 +196,10 @@ class Package:
         on its sizes, and any entry whose local header or data is out of
         place. A part whose data does not inflate to its declared size and
         CRC raises NotAWorkbook later, when it is first read.
+
+        NOTE: a damaged part that no command reads, such as the VBA project,
+        is copied into the saved file unchanged and unreported, so the
+        damage stays until Excel repairs the file.
         """
         path = Path(path)
         if not path.exists():
