@@ -910,12 +910,7 @@ class _SheetCells:
         if kind == "s":
             index = int(raw)
             return (self.shared[index] if index < len(self.shared) else "") or None
-        if kind in ("str", "e"):
-            return _unescape(raw)
-        if kind == "b":
-            return raw.strip() in ("1", "true")
-        number = float(raw)
-        return int(number) if number.is_integer() and abs(number) < 2**53 else number
+        return _plain_value(kind, raw)
 
     def is_empty(self, row: int, col: int) -> bool:
         return self.value(row, col) is None and not self.has_formula(row, col)
@@ -1259,12 +1254,7 @@ class _SheetText:
             index = int(raw)
             shared = self.shared()
             return (shared[index] if index < len(shared) else "") or None
-        if kind in ("str", "e"):
-            return _unescape(raw)
-        if kind == "b":
-            return raw.strip() in ("1", "true")
-        number = float(raw)
-        return int(number) if number.is_integer() and abs(number) < 2**53 else number
+        return _plain_value(kind, raw)
 
     def is_empty(self, row: int, col: int) -> bool:
         return self.value(row, col) is None and not self.has_formula(row, col)
@@ -1602,6 +1592,16 @@ def _is_nan(value: object) -> bool:
         return bool(value != value)  # NaN and pandas NaT are not equal to themselves
     except (TypeError, ValueError):
         return type(value).__name__ == "NAType"  # bool(pandas.NA) raises TypeError
+
+
+def _plain_value(kind: str | None, raw: str) -> object:
+    """Return the value of a cell's non-empty <v> text, for any cell type but a shared string."""
+    if kind in ("str", "e"):
+        return _unescape(raw)
+    if kind == "b":
+        return raw.strip() in ("1", "true")
+    number = float(raw)
+    return int(number) if number.is_integer() and abs(number) < 2**53 else number
 
 
 def _unescape(text: str) -> str:
