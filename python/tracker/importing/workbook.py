@@ -207,5 +207,9 @@ def _row_key(row: list[object]) -> tuple[str, ...]:
     """Return a row's cells as text, blanks as "", so a row read back from the workbook matches one written.
 
     Text is cut to Excel's cell limit, as the Import log writes it.
+
+    NOTE: a character XML cannot hold, such as U+FFFF, is written as _xFFFF_
+    and python-calamine reads that back as it stands, so a problem row with
+    one never matches and every import of that file saves again.
     """
     return tuple("" if value in (None, "") else str(value)[:MAX_CELL_CHARS] for value in row[:len(LOG_HEADERS)])
