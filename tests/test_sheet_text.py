@@ -16,7 +16,8 @@ import xlsxwriter
 from lxml import etree
 
 from tracker.package import Package
-from tracker.table_writer import MAIN, TableWriter, _SheetText
+from tracker.sheet_text import SheetText
+from tracker.table_writer import MAIN, TableWriter
 
 HEADERS = ["Name", "Mark", "Double", "Grade", "Flag", "Note"]
 
@@ -214,8 +215,8 @@ def test_unusual_parts_go_through_lxml(tmp_path, variant):
     old, new = variant
     assert old in data
     changed = data.replace(old, new, 1).encode()
-    assert _SheetText.parse(data.encode(), list, lambda: None) is not None
-    assert _SheetText.parse(changed, list, lambda: None) is None
+    assert SheetText.parse(data.encode(), list, lambda: None) is not None
+    assert SheetText.parse(changed, list, lambda: None) is None
 
 
 def test_prefixed_part_is_edited_through_lxml(tmp_path):

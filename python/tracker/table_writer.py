@@ -6,7 +6,7 @@ cells, add columns and add a sheet holding a new table. Each edit works on
 the XML of the parts it must change, parsed with lxml so that namespace
 prefixes and ``mc:Ignorable`` survive. Filling and clearing cells, which
 imports do by the thousand, edit a plain sheet part as text instead
-(``_SheetText``), so that its unchanged rows are neither parsed nor
+(``sheet_text.SheetText``), so that its unchanged rows are neither parsed nor
 written again. Every other part stays byte for byte as it was. Nothing
 is written until the caller saves the package with
 :meth:`TableWriter.replacements` (or :meth:`TableWriter.save`).
@@ -24,14 +24,11 @@ has not been tried.
 from __future__ import annotations
 
 import copy
-import functools
-import math
-import numbers
 import posixpath
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
@@ -41,8 +38,10 @@ from . import contract as c
 from .core.tables import column_letter
 from .errors import TrackerError
 from .package import NS, REL_WORKSHEET, Package
+from .sheet_text import SheetText
+from .sheet_values import (MAIN, column_index, is_nan, needs_preserve, ooxml_text, plain_value, same_value,
+                           stored_value, unescape, widened_spans)
 
-MAIN = NS["main"]
 REL_NS = NS["r"]
 PKG_REL_NS = NS["rel"]
 CT_NS = NS["ct"]
@@ -52,8 +51,6 @@ REL_TABLE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 CT_TABLE = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
 
-# Excel's limit on the characters in one cell.
-MAX_CELL_CHARS = 32767
 # The date format given to date values written into a column without one.
 DATE_FORMAT = "dd/mm/yyyy"
 # Built-in number formats that show dates or times (ECMA-376 part 1, 18.8.30).
@@ -73,40 +70,8 @@ WORKSHEET_ORDER = (
 )
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
-_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_ESCAPE_LOOKALIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
-_ESCAPED_CHAR = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 _SHEET_NAME_FORBIDDEN = set('[]:*?/\\')
-
-# Patterns for worksheet parts read as text by _SheetText, which checks
-# that a part is in the plain form they assume.
-_PROLOG = re.compile(rb"\s*<\?xml\b([^>]*)\?>")
-_ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
-_ROOT_TAG = re.compile(r"<worksheet\b[^>]*>")
-_PREFIX_DECLARATION = re.compile(r"xmlns:([\w.-]+)\s*=")
-_SHEET_DATA_TAG = re.compile(r"<sheetData\b[^>]*>")
-_ROW_TAG = re.compile(r"<row\b([^>]*)>")
-_R_ATTRIBUTE = re.compile(r"""(?:^|\s)r\s*=\s*["'](\d+)["']""")
-# A cell, with the letters of its r attribute when r is its first
-# attribute, as is usual. Otherwise _RowText.parse searches for r.
-_CELL = re.compile(r"""(<c(?:\s+r="\$?([A-Za-z]+)\$?\d+")?(?=[\s/>])[^>]*>(?:(?<=/>)|.*?</c>))""", re.S)
-_CELL_LETTERS = re.compile(r"""(?:^|\s)r\s*=\s*["']\$?([A-Za-z]+)""")
-# Cell starts that a search for "<c " misses: no attributes, or another space.
-_OTHER_CELL_STARTS = ("<c>", "<c/>", "<c\t", "<c\n", "<c\r")
-_CELL_START = re.compile(r"<c\b([^>]*?)/?>")
-_ATTRIBUTE = re.compile(r"""([^\s=]+)\s*=\s*("[^"]*"|'[^']*')""")
-_COLS = re.compile(r"<cols\b.*?</cols>", re.S)
-_COL_TAG = re.compile(r"<col\b([^>]*?)/?>")
-_FORMULA = re.compile(r"<f[\s/>]")
-_INLINE = re.compile(r"<is>(.*?)</is>", re.S)
-_PHONETIC_RUN = re.compile(r"<rPh\b.*?</rPh>", re.S)
-_TEXT_ELEMENT = re.compile(r"<t(?:\s[^>]*)?(?:/>|>(.*?)</t>)", re.S)
-_VALUE_ELEMENT = re.compile(r"<v(?:\s[^>]*)?(?:/>|>(.*?)</v>)", re.S)
-_REFERENCE = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|lt|gt|amp|quot|apos);")
-_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
-_ATTRIBUTE_BY_NAME = {name: re.compile(rf"""(?:^|\s){name}\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-                      for name in ("r", "s", "t", "min", "max", "style", "spans")}
 
 
 class TableEditError(TrackerError):
@@ -201,13 +166,13 @@ class TableWriter:
     def __init__(self, package: Package, edit_as_text: bool = True):
         self.package = package
         # Whether set_cells and clear_cells edit plain sheet parts as text
-        # (_SheetText); False sends every edit through lxml, as tests compare.
+        # (SheetText); False sends every edit through lxml, as tests compare.
         self.edit_as_text = edit_as_text
         self._trees: dict[str, etree._Element] = {}
         self._prologs: dict[str, bytes] = {}
         self._dirty: set[str] = set()
         self._sheets: dict[str, _SheetCells] = {}
-        self._texts: dict[str, _SheetText] = {}
+        self._texts: dict[str, SheetText] = {}
         self._tables: dict[str, TableInfo] | None = None
         self._shared: list[str] | None = None
         self._code_names: set[str] | None = None
@@ -321,9 +286,9 @@ class TableWriter:
         body_rows, first_body_row, last_row = info.body_rows, info.first_row + 1, info.last_row
         # A text going into a cell that does not exist is the common case of
         # an import, and a sheet edited as text writes it in one call.
-        fill_blank = sheet.fill_blank if isinstance(sheet, _SheetText) else None
+        fill_blank = sheet.fill_blank if isinstance(sheet, SheetText) else None
         for (row_index, header), value in values.items():
-            if value is None or (type(value) is not str and _is_nan(value)):
+            if value is None or (type(value) is not str and is_nan(value)):
                 continue
             if not 0 <= row_index < body_rows:
                 raise TableEditError(f"The table '{info.name}' has {info.body_rows} rows; "
@@ -564,7 +529,7 @@ class TableWriter:
         if table.get("headerRowCount") == "0" or int(table.get("totalsRowCount", "0")):
             raise TableEditError(f"The table '{name}' on the '{sheet}' sheet must have one header row and "
                                  "no totals row. Turn the totals row off (Table Design > Total Row).")
-        header = tuple(_unescape(tc.get("name", "")) for tc in table.find(f"{{{MAIN}}}tableColumns"))
+        header = tuple(unescape(tc.get("name", "")) for tc in table.find(f"{{{MAIN}}}tableColumns"))
         return TableInfo(name, sheet, sheet_part, table_part, first_row, first_col, last_row, last_col, header)
 
     def _sheet(self, sheet_part: str) -> "_SheetCells":
@@ -576,12 +541,12 @@ class TableWriter:
                                                    lambda: self._dirty.add(sheet_part))
         return self._sheets[sheet_part]
 
-    def _cells(self, sheet_part: str) -> "_SheetCells | _SheetText":
+    def _cells(self, sheet_part: str) -> "_SheetCells | SheetText":
         """Return a sheet part for cell edits: as text while it is plain and only its cells change."""
         if sheet_part in self._texts:
             return self._texts[sheet_part]
         if self.edit_as_text and sheet_part not in self._sheets and sheet_part not in self._trees:
-            text = _SheetText.parse(self.package.parts[sheet_part], self._shared_strings,
+            text = SheetText.parse(self.package.parts[sheet_part], self._shared_strings,
                                     lambda: self._dirty.add(sheet_part))
             if text is not None:
                 self._texts[sheet_part] = text
@@ -598,7 +563,7 @@ class TableWriter:
                     # Phonetic runs (rPh) are reading aids, not part of the value.
                     texts = [t.text or "" for t in item.iter(f"{{{MAIN}}}t")
                              if t.getparent().tag != f"{{{MAIN}}}rPh"]
-                    self._shared.append(_unescape("".join(texts)))
+                    self._shared.append(unescape("".join(texts)))
         return self._shared
 
     # Table geometry
@@ -616,7 +581,7 @@ class TableWriter:
                                  f"of the table '{info.name}'.")
         return values + [None] * (width - len(values))
 
-    def _column_style(self, sheet: "_SheetCells | _SheetText", info: TableInfo, col: int) -> str | None:
+    def _column_style(self, sheet: "_SheetCells | SheetText", info: TableInfo, col: int) -> str | None:
         """Return the style for new cells of a column: the last body cell's, else the column's."""
         style = sheet.style(info.last_row, col)
         return style if style is not None else sheet.column_style(col)
@@ -903,14 +868,14 @@ class _SheetCells:
             inline = cell.find(f"{{{MAIN}}}is")
             text = "" if inline is None else "".join(t.text or "" for t in inline.iter(f"{{{MAIN}}}t")
                                                      if t.getparent().tag != f"{{{MAIN}}}rPh")
-            return _unescape(text) or None
+            return unescape(text) or None
         raw = cell.findtext(f"{{{MAIN}}}v")
         if raw is None or raw == "":
             return None
         if kind == "s":
             index = int(raw)
             return (self.shared[index] if index < len(self.shared) else "") or None
-        return _plain_value(kind, raw)
+        return plain_value(kind, raw)
 
     def is_empty(self, row: int, col: int) -> bool:
         return self.value(row, col) is None and not self.has_formula(row, col)
@@ -932,7 +897,7 @@ class _SheetCells:
         """
         if hasattr(value, "item") and not isinstance(value, (str, bytes)):
             value = value.item()  # numpy scalars
-        if _is_nan(value):
+        if is_nan(value):
             value = None
         if value is None:
             if style is not None and self.is_empty(row, col):
@@ -954,13 +919,13 @@ class _SheetCells:
         else:
             cell.attrib.pop("s", None)
 
-        kind, text = _stored_value(value)
+        kind, text = stored_value(value)
         if kind == "inlineStr":
             cell.set("t", kind)
             inline = etree.SubElement(cell, f"{{{MAIN}}}is")
             t = etree.SubElement(inline, f"{{{MAIN}}}t")
             t.text = text
-            if _needs_preserve(text):
+            if needs_preserve(text):
                 t.set(XML_SPACE, "preserve")
         else:
             if kind is not None:
@@ -1068,470 +1033,7 @@ class _SheetCells:
             yield sqref, (lambda e: e.text), (lambda e, v: setattr(e, "text", v))
 
 
-class _SheetText:
-    """The cells of one worksheet part edited as text, row by row.
-
-    An import fills thousands of cells across many sheets, and parsing and
-    serialising each sheet with lxml cost more than the edits. Here only
-    the rows that are read are split into cells, only the rows that change
-    are written again, and the rest of the part stays byte for byte as it
-    was. It offers the cell methods of :class:`_SheetCells` that set_cells
-    and clear_cells use, with the same results. :meth:`parse` takes only
-    parts in the plain form that Excel, LibreOffice and openpyxl write, and
-    any other edit turns the text into an lxml tree first.
-    """
-
-    def __init__(self, text: str, data_start: int, data_end: int, empty_tag: bool,
-                 rows: dict[int, tuple[int, int]], shared, mark_dirty):
-        self.text = text
-        self.data_start = data_start  # where the rows begin, or where <sheetData/> starts
-        self.data_end = data_end  # where the rows end, or where <sheetData/> ends
-        self.empty_tag = empty_tag  # the part has <sheetData/>
-        self.spans = rows  # {row number: (start, end) of its <row> element in text}
-        self.shared = shared  # returns the shared strings, read on first use
-        self.mark_dirty = mark_dirty
-        self.rows: dict[int, _RowText] = {}
-        # {row number: the row's new cells} for rows that only gained cells
-        # to the right of their last one, so their old cells were not split.
-        self.tails: dict[int, _RowText] = {}
-        self._cols: list[tuple[int, int, str | None]] | None = None
-        # {(text, style): the end of a new inline-string cell after its r attribute}
-        self._new_text_cells: dict[tuple[str, str | None], str] = {}
-
-    @classmethod
-    def parse(cls, data: bytes, shared, mark_dirty) -> "_SheetText | None":
-        """Return the part's cells as text, or None unless the part is in the plain form.
-
-        The plain form is UTF-8, with the main namespace as the default one
-        and bound to no prefix, and an unprefixed sheetData holding rows in
-        ascending order. Among the rows there is no comment, CDATA section,
-        processing instruction, namespace declaration, extLst or element
-        with a prefix.
-        """
-        prolog = _PROLOG.match(data)
-        encoding = _ENCODING.search(prolog.group(1)) if prolog else None
-        if encoding and encoding.group(1).lower() not in (b"utf-8", b"utf8"):
-            return None
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-        root = _ROOT_TAG.search(text)
-        if root is None or root.group(0).count(f'"{MAIN}"') != 1 or f'xmlns="{MAIN}"' not in root.group(0):
-            return None
-        start = _SHEET_DATA_TAG.search(text, root.end())
-        if start is None or "xmlns" in start.group(0):
-            return None
-        if start.group(0).endswith("/>"):
-            return cls(text, start.start(), start.end(), True, {}, shared, mark_dirty)
-        end = text.find("</sheetData>", start.end())
-        if end < 0:
-            return None
-        # A few str.find calls are faster here than one regular expression over the rows.
-        markers = ["<!", "<?", "xmlns", "<extLst"]
-        markers += [f"<{prefix}:" for prefix in _PREFIX_DECLARATION.findall(root.group(0))]
-        if any(text.find(marker, start.end(), end) >= 0 for marker in markers):
-            return None
-
-        rows: dict[int, tuple[int, int]] = {}
-        previous = 0
-        for match in _ROW_TAG.finditer(text, start.end(), end):
-            number_match = _R_ATTRIBUTE.search(match.group(1))
-            # Some writers leave out r; the row then follows the one before.
-            number = int(number_match.group(1)) if number_match else previous + 1
-            if number <= previous:
-                return None
-            if match.group(1).endswith("/"):
-                row_end = match.end()
-            else:
-                row_end = text.find("</row>", match.end(), end)
-                if row_end < 0:
-                    return None
-                row_end += len("</row>")
-            rows[number] = (match.start(), row_end)
-            previous = number
-        return cls(text, start.end(), end, False, rows, shared, mark_dirty)
-
-    # Lookup
-
-    def _row(self, row: int, create: bool = False) -> "_RowText | None":
-        parsed = self.rows.get(row)
-        if parsed is not None:
-            return parsed
-        if row in self.spans:
-            start, end = self.spans[row]
-            parsed = self.rows[row] = _RowText.parse(self.text[start:end])
-            tail = self.tails.pop(row, None)
-            if tail is not None and tail.cells:
-                # The new cells marked the part dirty when they were put in the tail.
-                for col, cell in tail.cells.items():
-                    parsed.widen_spans(col)
-                    parsed.cells[col] = cell
-                parsed.changed = True
-        elif create:
-            # Unchanged until a cell is put in it, which marks the part dirty.
-            parsed = self.rows[row] = _RowText(f' r="{row}"', {})
-        return parsed
-
-    def _tail(self, row: int) -> "_RowText | None":
-        """Return a row kept whole with room for new cells on its right, or None.
-
-        None means the row must be split into cells: it is not in the part,
-        or its last cell does not start with r, or a cell starts in a way
-        that "<c " does not find.
-        """
-        tail = self.tails.get(row)
-        if tail is not None or row not in self.spans:
-            return tail
-        start, end = self.spans[row]
-        tag = _ROW_TAG.match(self.text, start)
-        if tag.group(1).endswith("/"):
-            kept = ""
-        else:
-            kept = self.text[tag.end():end - len("</row>")]
-            if any(form in kept for form in _OTHER_CELL_STARTS):
-                return None
-        last_col = 0
-        last_cell = kept.rfind("<c ")
-        if last_cell >= 0:
-            letters = _CELL.match(kept, last_cell).group(2)
-            if not letters:
-                return None
-            last_col = _column_number(letters)
-        tail = self.tails[row] = _RowText(tag.group(1), {}, kept=kept, last_col=last_col)
-        return tail
-
-    def _cell(self, row: int, col: int) -> str | None:
-        parsed = self.rows.get(row) or self._row(row)
-        return None if parsed is None else parsed.cells.get(col)
-
-    # value and has_formula look up the cell inline, because set_cells calls
-    # both for each cell that fill_blank does not fill.
-
-    def style(self, row: int, col: int) -> str | None:
-        cell = self._cell(row, col)
-        return None if cell is None else _attribute(_CELL_START.match(cell).group(1), "s")
-
-    def column_style(self, col: int) -> str | None:
-        if self._cols is None:
-            self._cols = []
-            cols = _COLS.search(self.text, 0, self.data_start)
-            for entry in _COL_TAG.finditer(cols.group(0) if cols else ""):
-                attributes = entry.group(1)
-                self._cols.append((int(_attribute(attributes, "min") or "0"),
-                                   int(_attribute(attributes, "max") or "0"), _attribute(attributes, "style")))
-        for low, high, style in self._cols:
-            if low <= col <= high:
-                return style
-        return None
-
-    def has_formula(self, row: int, col: int) -> bool:
-        parsed = self.rows.get(row) or self._row(row)
-        cell = None if parsed is None else parsed.cells.get(col)
-        return cell is not None and _FORMULA.search(cell) is not None
-
-    def value(self, row: int, col: int) -> object:
-        """Return a cell's value: str, int, float or bool, or None when empty."""
-        parsed = self.rows.get(row) or self._row(row)
-        cell = None if parsed is None else parsed.cells.get(col)
-        if cell is None:
-            return None
-        start = _CELL_START.match(cell)
-        kind = _attribute(start.group(1), "t") or "n"
-        content = cell[start.end():]
-        if kind == "inlineStr":
-            inline = _INLINE.search(content)
-            if inline is None:
-                return None
-            runs = _PHONETIC_RUN.sub("", inline.group(1))
-            text = "".join(_xml_unescape(m.group(1) or "") for m in _TEXT_ELEMENT.finditer(runs))
-            return _unescape(text) or None
-        raw_match = _VALUE_ELEMENT.search(content)
-        raw = _xml_unescape(raw_match.group(1) or "") if raw_match else None
-        if raw is None or raw == "":
-            return None
-        if kind == "s":
-            index = int(raw)
-            shared = self.shared()
-            return (shared[index] if index < len(shared) else "") or None
-        return _plain_value(kind, raw)
-
-    def is_empty(self, row: int, col: int) -> bool:
-        return self.value(row, col) is None and not self.has_formula(row, col)
-
-    # Writing
-
-    def fill_blank(self, row: int, col: int, text: str, style: str | None) -> bool:
-        """Write a text into a cell that does not exist yet and return True, else return False.
-
-        The new cell is the one :meth:`write` makes. Imports put the same
-        few grades into new cells, so each (text, style) is rendered once.
-        """
-        parsed = self.rows.get(row)
-        if parsed is None:
-            # Grades go to the right of a row's name columns, so most rows
-            # need not be split into cells to take them.
-            tail = self._tail(row)
-            if tail is not None and col > tail.last_col:
-                parsed = tail
-            else:
-                parsed = self._row(row) or self._row(row, create=True)
-        if col in parsed.cells:
-            return False
-        end = self._new_text_cells.get((text, style))
-        if end is None:
-            end = _cell_xml(None, 1, 1, style, *_stored_value(text))[len('<c r="A1"'):]
-            self._new_text_cells[(text, style)] = end
-        parsed.widen_spans(col)
-        parsed.cells[col] = f'<c r="{_column_letters(col)}{row}"{end}'
-        if not parsed.changed:
-            parsed.changed = True
-            self.mark_dirty()
-        return True
-
-    def write(self, row: int, col: int, value: object, style: str | None, date_style) -> None:
-        """Store a value in a cell, replacing what was there, as :meth:`_SheetCells.write` does."""
-        if type(value) is str and self.fill_blank(row, col, value, style):
-            return
-        old = self._cell(row, col)
-        if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-            value = value.item()  # numpy scalars
-        if _is_nan(value):
-            value = None
-        if value is None:
-            if style is not None and self.is_empty(row, col) and self.style(row, col) != style:
-                self._put(row, col, _cell_xml(old, row, col, style, None, None))
-            return
-        if isinstance(value, (datetime, date)):
-            style = date_style(style)
-        self._put(row, col, _cell_xml(old, row, col, style, *_stored_value(value)))
-
-    def clear(self, row: int, col: int) -> None:
-        """Empty a cell's value, keeping its style."""
-        cell = self._cell(row, col)
-        if cell is None:
-            return
-        attributes = [a for a in _attributes(_CELL_START.match(cell).group(1))
-                      if _attribute_name(a) not in ("t", "cm", "vm", "ph")]
-        self._put(row, col, f"<c {' '.join(attributes)}/>")
-
-    def _put(self, row: int, col: int, cell: str) -> None:
-        parsed = self.rows.get(row) or self._row(row, create=True)
-        if col not in parsed.cells:
-            parsed.widen_spans(col)
-        parsed.cells[col] = cell
-        parsed.changed = True
-        self.mark_dirty()
-
-    # Output
-
-    def to_bytes(self) -> bytes:
-        """Return the part with its changed rows written again and new rows in place."""
-        rows = {number: parsed for number, parsed in self.rows.items() if parsed.changed}
-        rows.update((number, tail) for number, tail in self.tails.items() if tail.changed)
-        changed = sorted(rows)
-        if not changed:
-            return self.text.encode("utf-8")
-        if self.empty_tag:
-            rows = "".join(rows[number].to_text() for number in changed)
-            tag = self.text[self.data_start:self.data_end]
-            return (self.text[:self.data_start] + tag[:-2].rstrip() + ">" + rows + "</sheetData>"
-                    + self.text[self.data_end:]).encode("utf-8")
-
-        numbers = sorted(self.spans)
-        pieces = [self.text[:self.data_start]]
-        position = self.data_start
-        for number in changed:
-            if number in self.spans:
-                start, end = self.spans[number]
-            else:
-                # A new row goes before the first row below it, or after the last row.
-                later = bisect_left(numbers, number)
-                start = end = self.spans[numbers[later]][0] if later < len(numbers) else self.data_end
-            pieces.append(self.text[position:start])
-            pieces.append(rows[number].to_text())
-            position = end
-        pieces.append(self.text[position:])
-        return "".join(pieces).encode("utf-8")
-
-
-class _RowText:
-    """One <row> split into its attributes and its cells' XML by column."""
-
-    def __init__(self, attributes: str, cells: dict[int, str], changed: bool = False, kept: str = "",
-                 last_col: int = 0):
-        self._attribute_text = attributes
-        # For a row in _SheetText.tails: its old cells' XML as written, and
-        # the column of the last of them. Its cells are then only new ones.
-        self.kept = kept
-        self.last_col = last_col
-        self._attributes: list[str] | None = None
-        self.cells = cells
-        self.changed = changed
-        # The row's spans as [first, last] column and the index of their
-        # attribute (-1 when there is none), read on the first widening.
-        # [0, 0] stands for spans that are not one "first:last" pair.
-        self._span: list[int] | None = None
-        self._span_index = -1
-
-    @property
-    def attributes(self) -> list[str]:
-        """The row's attributes, each 'name="value"' as written, split on first use."""
-        if self._attributes is None:
-            self._attributes = _attributes(self._attribute_text)
-        return self._attributes
-
-    @classmethod
-    def parse(cls, xml: str) -> "_RowText":
-        start = _ROW_TAG.match(xml)
-        found = _CELL.findall(xml, start.end())
-        if all(letters for _, letters in found):
-            columns = map(_column_number, [letters for _, letters in found])
-            return cls(start.group(1), dict(zip(columns, [cell for cell, _ in found])))
-
-        cells = {}
-        previous = 0
-        for cell, letters in found:
-            if not letters:
-                other_place = _CELL_LETTERS.search(_CELL_START.match(cell).group(1))
-                letters = other_place.group(1) if other_place else None
-            # A cell without r follows the one before it.
-            col = _column_number(letters) if letters else previous + 1
-            cells[col] = cell
-            previous = col
-        return cls(start.group(1), cells)
-
-    def widen_spans(self, col: int) -> None:
-        """Widen the row's spans to take in a column, as _widened_spans does."""
-        if self._span is None:
-            self._span = [0, 0]
-            for index, piece in enumerate(self.attributes):
-                if _attribute_name(piece) == "spans":
-                    self._span_index = index
-                    first, colon, last = (_attribute(piece, "spans") or "").partition(":")
-                    if colon and first.isdigit() and last.isdigit():
-                        self._span = sorted((int(first), int(last)))
-                    break
-        span = self._span
-        if self._span_index < 0 or span[0] <= col <= span[1]:
-            return
-        if span == [0, 0]:
-            widened = _widened_spans(_attribute(self.attributes[self._span_index], "spans"), col)
-            if widened is not None:
-                self.attributes[self._span_index] = f'spans="{widened}"'
-            return
-        # The attribute is written again by to_text.
-        if col < span[0]:
-            span[0] = col
-        else:
-            span[1] = col
-
-    def to_text(self) -> str:
-        span = self._span
-        if self._span_index >= 0 and span != [0, 0]:
-            self.attributes[self._span_index] = f'spans="{span[0]}:{span[1]}"'
-        start = "<row " + " ".join(self.attributes)
-        if not self.cells and not self.kept:
-            return start + "/>"
-        return start + ">" + self.kept + "".join(self.cells[col] for col in sorted(self.cells)) + "</row>"
-
-
-@functools.lru_cache(maxsize=None)
-def _column_number(letters: str) -> int:
-    return column_index(letters)
-
-
-@functools.lru_cache(maxsize=None)
-def _column_letters(col: int) -> str:
-    return column_letter(col)
-
-
-def _cell_xml(old: str | None, row: int, col: int, style: str | None, kind: str | None, text: str | None) -> str:
-    """Return a cell's XML with a new style and value, keeping the old cell's other attributes.
-
-    ``kind`` and ``text`` come from :func:`_stored_value`. A text of None
-    gives a styled empty cell, and the old value, if any, is kept.
-    """
-    if old is None:
-        attributes = [f'r="{column_letter(col)}{row}"']
-        content = ""
-    else:
-        start = _CELL_START.match(old)
-        attributes = _attributes(start.group(1))
-        content = old[start.end():-len("</c>")] if not start.group(0).endswith("/>") else ""
-    if text is not None:
-        attributes = [a for a in attributes if _attribute_name(a) not in ("t", "cm", "vm", "ph")]
-        if kind == "inlineStr":
-            space = ' xml:space="preserve"' if _needs_preserve(text) else ""
-            content = f"<is><t{space}>{_xml_escape(text)}</t></is>"
-        else:
-            content = f"<v>{_xml_escape(text)}</v>"
-    names = [_attribute_name(a) for a in attributes]
-    if style is None:
-        attributes = [a for a, name in zip(attributes, names) if name != "s"]
-    elif "s" in names:
-        attributes[names.index("s")] = f's="{style}"'
-    else:
-        attributes.append(f's="{style}"')
-    if text is not None and kind is not None:
-        attributes.append(f't="{kind}"')
-    start = "<c " + " ".join(attributes)
-    return start + "/>" if not content else f"{start}>{content}</c>"
-
-
-def _attributes(text: str) -> list[str]:
-    return [m.group(0) for m in _ATTRIBUTE.finditer(text)]
-
-
-def _attribute_name(piece: str) -> str:
-    return piece.partition("=")[0].strip()
-
-
-def _attribute(attributes: str, name: str) -> str | None:
-    """Return an attribute's unescaped value from a start tag's attribute text, or None."""
-    pattern = _ATTRIBUTE_BY_NAME.get(name)
-    if pattern is None:
-        pattern = _ATTRIBUTE_BY_NAME[name] = re.compile(
-            rf"""(?:^|\s){re.escape(name)}\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-    match = pattern.search(attributes)
-    if match is None:
-        return None
-    value = match.group(1) if match.group(1) is not None else match.group(2)
-    return _xml_unescape(value)
-
-
-def _xml_escape(text: str) -> str:
-    """Escape text content as lxml does, with a carriage return as a character reference."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-
-
-def _xml_unescape(text: str) -> str:
-    """Return XML text content as a parser reads it: line ends normalised, references resolved."""
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if "&" not in text:
-        return text
-    return _REFERENCE.sub(_resolve_reference, text)
-
-
-def _resolve_reference(match: re.Match) -> str:
-    name = match.group(1)
-    if name.startswith("#x"):
-        return chr(int(name[2:], 16))
-    if name.startswith("#"):
-        return chr(int(name[1:]))
-    return _ENTITIES[name]
-
-
 # Helpers
-
-
-def column_index(letters: str) -> int:
-    """Return the 1-based column number of Excel column letters ("A" is 1, "AA" is 27)."""
-    number = 0
-    for letter in letters.upper():
-        number = number * 26 + ord(letter) - 64
-    return number
 
 
 def parse_range(ref: str) -> tuple[int, int, int, int]:
@@ -1548,69 +1050,6 @@ def format_range(first_col: int, first_row: int, last_col: int, last_row: int) -
     return f"{column_letter(first_col)}{first_row}:{column_letter(last_col)}{last_row}"
 
 
-def excel_serial(value: date | datetime) -> float:
-    """Return the Excel serial number of a date or datetime (1900 date system)."""
-    if not isinstance(value, datetime):
-        value = datetime.combine(value, time())
-    delta = value.replace(tzinfo=None) - datetime(1899, 12, 30)
-    return delta.days + delta.seconds / 86400
-
-
-def ooxml_text(text: str) -> str:
-    """Return text ready for a cell: cut to Excel's limit, control characters as _xHHHH_."""
-    text = text[:MAX_CELL_CHARS]
-    text = _ESCAPE_LOOKALIKE.sub(r"_x005F_\1", text)
-    return _INVALID_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
-
-
-def same_value(existing: object, value: object) -> bool:
-    """Return whether a cell's stored value equals a value about to be written.
-
-    Numbers compare by value (1 equals 1.0), dates by serial number and text
-    without surrounding spaces, so rewriting a cell Excel saved differently
-    does not count as a change.
-    """
-    if isinstance(value, (datetime, date)):
-        value = excel_serial(value)
-    if isinstance(existing, bool) or isinstance(value, bool):
-        return isinstance(existing, bool) and isinstance(value, bool) and existing == value
-    if isinstance(existing, numbers.Real) and isinstance(value, numbers.Real):
-        return math.isclose(float(existing), float(value), rel_tol=0, abs_tol=1e-9)
-    if isinstance(existing, str) and isinstance(value, str):
-        return existing.strip() == ooxml_text(value).strip() or existing.strip() == value.strip()
-    return False
-
-
-def _number_text(number: float) -> str:
-    return str(int(number)) if float(number).is_integer() else repr(float(number))
-
-
-def _is_nan(value: object) -> bool:
-    if value is None or isinstance(value, (str, bool)):
-        return False
-    try:
-        return bool(value != value)  # NaN and pandas NaT are not equal to themselves
-    except (TypeError, ValueError):
-        return type(value).__name__ == "NAType"  # bool(pandas.NA) raises TypeError
-
-
-def _plain_value(kind: str | None, raw: str) -> object:
-    """Return the value of a cell's non-empty <v> text, for any cell type but a shared string."""
-    if kind in ("str", "e"):
-        return _unescape(raw)
-    if kind == "b":
-        return raw.strip() in ("1", "true")
-    number = float(raw)
-    return int(number) if number.is_integer() and abs(number) < 2**53 else number
-
-
-def _unescape(text: str) -> str:
-    """Return text with OOXML's _xHHHH_ escapes turned back into characters."""
-    if "_x" not in text:
-        return text
-    return _ESCAPED_CHAR.sub(lambda m: chr(int(m.group(1), 16)), text)
-
-
 def _is_date_format(format_id: int, formats: etree._Element | None) -> bool:
     if format_id in BUILTIN_DATE_FORMATS:
         return True
@@ -1622,47 +1061,9 @@ def _is_date_format(format_id: int, formats: etree._Element | None) -> bool:
 
 
 def _widen_spans(row: etree._Element, col: int) -> None:
-    spans = _widened_spans(row.get("spans"), col)
+    spans = widened_spans(row.get("spans"), col)
     if spans is not None:
         row.set("spans", spans)
-
-
-def _widened_spans(spans: str | None, col: int) -> str | None:
-    """Return a row's spans widened to take in a column, or None when they need no change."""
-    if not spans:
-        return None
-    # Most rows carry one "first:last" span, which is widened without a list.
-    first, colon, last = spans.partition(":")
-    if colon and first.isdigit() and last.isdigit():
-        low, high = sorted((int(first), int(last)))
-        if not low <= col <= high:
-            return f"{min(low, col)}:{max(high, col)}"
-        return None
-    bounds = [int(n) for piece in spans.split() for n in piece.split(":") if n.isdigit()]
-    if bounds and not min(bounds) <= col <= max(bounds):
-        return f"{min(bounds + [col])}:{max(bounds + [col])}"
-    return None
-
-
-def _stored_value(value: bool | numbers.Real | date | str | object) -> tuple[str | None, str]:
-    """Return a cell's t attribute (None for a number) and the text stored for a value that is not None.
-
-    Numbers and dates go in <v>, and dates as their serial numbers. Any
-    other value becomes an inline string, never a formula, so "=1+1"
-    stays the text it was.
-    """
-    if isinstance(value, bool):
-        return "b", "1" if value else "0"
-    if isinstance(value, numbers.Real) and math.isfinite(float(value)):
-        number = float(value)
-        return None, str(int(number)) if number.is_integer() and abs(number) < 2**53 else repr(number)
-    if isinstance(value, (datetime, date)):
-        return None, _number_text(excel_serial(value))
-    return "inlineStr", ooxml_text(str(value))
-
-
-def _needs_preserve(text: str) -> bool:
-    return text != text.strip() or "\n" in text
 
 
 def _insert_in_order(root: etree._Element, new: etree._Element) -> None:
