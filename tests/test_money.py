@@ -432,3 +432,27 @@ def test_untyped_carried_forward_said_not_zero(tmp_path):
     # The budget is the received amount alone when neither is typed.
     assert row_starting(rows, "Budget (received + carried forward + other funding)")[3] == RECEIVED
     assert result.money.carried_forward is None
+
+
+def test_partly_costed_provision_marked(tmp_path):
+    from tracker.build import build_workbook
+
+    data = money_school()
+    tas = "Targeted academic support"
+    # Two rows of Maths tuition: Hana's has a cost, Ivy's is blank, so the total is Hana's £300 alone.
+    data.support += [
+        support_row(8, "Maths tuition", "Maths", tas, date(2026, 1, 5), date(2026, 2, 13), 300),
+        support_row(9, "Maths tuition", "Maths", tas, date(2026, 1, 5), date(2026, 2, 13), None),
+    ]
+    path = build_workbook(tmp_path / "partly_costed.xlsm", data)
+    refresh_file(path, now=NOW)
+
+    rows = sheet_rows(path, c.SPEND_SHEET)
+    provisions = {row["Provision"]: row for row in table_after(rows, "Provision")}
+    assert provisions["Maths tuition"]["Total cost (£)"] == 300
+    notes = [row[0] for row in rows if row and isinstance(row[0], str) and row[0].startswith("Partly costed")]
+    assert len(notes) == 1
+    assert "Maths tuition (1 of 2 rows)" in notes[0]
+    # Fully costed and wholly uncosted provisions are not listed.
+    assert "Reading volunteers" not in notes[0]
+    assert "Breakfast club" not in notes[0]

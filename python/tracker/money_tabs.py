@@ -260,6 +260,15 @@ def _provisions_section(tab: Tab, money: MoneyFigures, small_group: int) -> int:
     tab.style(first, 12, last, 15, "integer")
     tab.style(first, 16, last, 16, "money")
     tab.style(first, 17, last, 17, "date")
+
+    # A total with some costs missing would read as the whole cost, so the note names the short totals.
+    partly = [f"{line.provision} ({line.rows_without_cost} of {line.rows} rows)" for line in frame.itertuples()
+              if money.has_funding and line.total_cost is not None and not pd.isna(line.total_cost)
+              and line.rows_without_cost]
+    if partly:
+        last += 1
+        tab.put(last, 0, f"Partly costed, so the total counts only the rows with a cost: {'; '.join(partly)}. "
+                         "Type the missing costs on the Support sheet, or 0 where the support is free.", "note")
     return last
 
 

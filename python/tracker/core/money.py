@@ -42,7 +42,7 @@ TIER_COLUMNS = ["tier", "committed", "spent"]
 PROVISION_COLUMNS = [
     "provision", "tier", "area", "pp_funded", "pupils", "pp_pupils", "weeks", "total_cost",
     "costed_pupils", "cost_per_pupil", "moved", "still_below", "already_on_track", "not_measured",
-    "left_early", "strand", "strand_months", "strand_date", "strand_source",
+    "left_early", "strand", "strand_months", "strand_date", "strand_source", "rows", "rows_without_cost",
 ]
 # ``costed`` is False when every row of the provision has a blank cost, so
 # its committed £0 is shown as "no cost typed" rather than as a figure.
@@ -607,6 +607,7 @@ def _provisions(rows: pd.DataFrame, pupils: pd.DataFrame, grades: pd.DataFrame, 
             total, costed_pupils, per_pupil,
             outcomes["moved"], outcomes["still_below"], outcomes["already_on_track"],
             outcomes["not_measured"], outcomes["left_early"], *_strand_fields(strand),
+            len(group), len(group) - len(costs),
         ])
     frame = pd.DataFrame(records, columns=PROVISION_COLUMNS)
     return frame.sort_values("total_cost", ascending=False, na_position="last", kind="stable").reset_index(drop=True)
