@@ -40,11 +40,14 @@ def ever6(periods: list[FsmPeriod], census: date) -> bool:
     """Return whether a pupil counts as Ever 6 FSM at a census date.
 
     True when any period of eligibility began on or before the census date
-    and had not ended more than six years before it.
-    NOTE: the DfE counts eligibility recorded on a termly census day in
-    those six years. A period that began and ended between two census days
-    counts here but not for the DfE, so the two can differ for a pupil with
-    such a short period.
+    and had not ended more than six years before it. Each school census
+    collects the periods of eligibility since the one before, and the DfE
+    counts a pupil with at least one period in the six years ("School
+    census spring: user guide for the pupil premium funding report"), so a
+    short period between two census days counts here as it does there.
+    NOTE: the DfE leaves out periods recorded outside England, by a country
+    code on each period. This reader does not look for one, so such a
+    period counts here.
     """
     window_start = _years_before(census, EVER6_YEARS)
     return any(p.start <= census and (p.end is None or p.end >= window_start) for p in periods)
