@@ -190,8 +190,9 @@ def test_figures_use_the_small_group_setting():
     assert pd.isna(year_2["pupils_to_close"])
     assert year_2["gap_hidden"]
     whole = figures[figures["scope"] == c.WHOLE_SCHOOL].iloc[0]
-    # 7 years of 6 PP pupils, 3 on track each: 21 of 42.
-    assert whole["pp_text"] == "21 of 42, 50.0%"
+    # 42 PP pupils in 7 years of "fewer than 7" would show that each year has 6.
+    assert whole["pp_text"] == "not shown"
+    assert whole["non_pp_text"] == "not shown"
 
 
 def test_figures_gap_and_pupils_by_hand():
@@ -390,3 +391,55 @@ def test_governors_detail_leaves_out_empty_scopes(build_school, tmp_path):
         skip_empty_area=False)
     scopes = list(dict.fromkeys(row[0] for row in values[LIST_HEADER_ROW + 1:] if row[0]))
     assert scopes == ["Whole school", "KS1", "KS2", "Year 2", "Year 5"]
+
+
+def reader_bounds(marked: pd.DataFrame, measure: str, small_group: int) -> dict[tuple[str, str], tuple[int, int]]:
+    """Return what a reader can work out of each cell from the report alone, by combining its sums."""
+    bounds = {}
+    for r in marked.itertuples():
+        if r.hidden == "small":
+            bounds[(r.scope, r.group)] = [0, small_group - 1]
+        elif r.hidden == "protect":
+            bounds[(r.scope, r.group)] = [small_group if measure == "assessed" else 0, 10**6]
+        else:
+            value = getattr(r, measure)
+            bounds[(r.scope, r.group)] = [value, value]
+    for _ in range(100):
+        before = {cell: tuple(pair) for cell, pair in bounds.items()}
+        for total, parts in _relations():
+            for part in parts:
+                others = [p for p in parts if p != part]
+                bounds[part][0] = max(bounds[part][0], bounds[total][0] - sum(bounds[p][1] for p in others))
+                bounds[part][1] = min(bounds[part][1], bounds[total][1] - sum(bounds[p][0] for p in others))
+            bounds[total][0] = max(bounds[total][0], sum(bounds[p][0] for p in parts))
+            bounds[total][1] = min(bounds[total][1], sum(bounds[p][1] for p in parts))
+        if before == {cell: tuple(pair) for cell, pair in bounds.items()}:
+            break
+    return {cell: tuple(pair) for cell, pair in bounds.items()}
+
+
+def test_combined_sums_keep_small_cell_hidden():
+    # Year 3 has 3 PP pupils. Hiding Year 4 (5 PP, 5 non-PP) beside it clears
+    # every single sum, but a reader who knows "not shown" means at least 5
+    # gets Year 4 PP = 5 from its All of 10, then Year 3 PP = 3 from KS2 PP.
+    frame = attainment_frame(even_school(counts={("3", PP): (3, 1), ("4", PP): (5, 2), ("4", NON_PP): (5, 3)}))
+    marked = suppress(frame, 5)
+    bounds = reader_bounds(marked, "assessed", 5)
+    assert bounds[("Year 3", PP)][0] < bounds[("Year 3", PP)][1]
+    assert len({cell for cell, kind in hidden_cells(frame).items() if kind == "protect"}) > 3
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=12), min_size=28, max_size=28))
+def test_no_sums_combined_reveal_small_group(sizes):
+    counts = {}
+    for index, year in enumerate(c.YEARS):
+        pp, non_pp = sizes[4 * index], sizes[4 * index + 1]
+        counts[(year, PP)] = (pp, min(pp, sizes[4 * index + 2]))
+        counts[(year, NON_PP)] = (non_pp, min(non_pp, sizes[4 * index + 3]))
+    marked = suppress(attainment_frame(counts), 5)
+    bounds = reader_bounds(marked, "assessed", 5)
+    for r in marked.itertuples():
+        if r.hidden == "small" and r.assessed > 0:
+            low, high = bounds[(r.scope, r.group)]
+            assert low < high, (r.scope, r.group, r.assessed)

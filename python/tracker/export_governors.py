@@ -71,20 +71,35 @@ def _relations() -> list[tuple[tuple[str, str], list[tuple[str, str]]]]:
     return relations
 
 
-def _suppress_one_table(assessed: dict[tuple[str, str], int], small_group: int) -> dict[tuple[str, str], str]:
+def _suppress_one_table(assessed: dict[tuple[str, str], int], small_group: int,
+                        on_track: dict[tuple[str, str], int] | None = None) -> dict[tuple[str, str], str]:
     """Return {cell: 'small' or 'protect'} for the hidden cells of one point and subject.
 
     'small' cells have fewer pupils than the small-group size. 'protect'
-    cells are hidden as well so that no small cell can be worked out by
-    subtracting shown cells from a shown total: every sum is left with no
-    hidden cell or at least two.
+    cells are hidden as well so that no small cell can be worked out from
+    the shown cells. First every sum is left with no hidden cell or at
+    least two, then the sums are combined (_exposed_cells) and a cell is
+    hidden beside any small cell they still pin to one value.
     """
     empty_scopes = {scope for (scope, group), n in assessed.items() if group == ALL and n == 0}
     hidden = {cell: "small" for cell, n in assessed.items()
               if n < small_group and cell[0] not in empty_scopes}
-    # NOTE: each sum is checked on its own. Combining several sums could in
-    # rare layouts still narrow a hidden figure down to a range.
     relations = _relations()
+    while True:
+        _pair_hidden_cells(hidden, assessed, relations)
+        pick = None
+        for cell in _exposed_cells(hidden, assessed, on_track or {}, small_group, relations):
+            pick = _complement(cell, hidden, assessed, relations)
+            if pick is not None:
+                break
+        if pick is None:
+            return hidden
+        hidden[pick] = "protect"
+
+
+def _pair_hidden_cells(hidden: dict[tuple[str, str], str], assessed: dict[tuple[str, str], int],
+                       relations: list[tuple[tuple[str, str], list[tuple[str, str]]]]) -> None:
+    """Hide more cells until no sum has exactly one hidden cell, which subtraction would reveal."""
     changed = True
     while changed:
         changed = False
@@ -102,7 +117,87 @@ def _suppress_one_table(assessed: dict[tuple[str, str], int], small_group: int) 
                 continue
             hidden[pick] = "protect"
             changed = True
-    return hidden
+
+
+# Stands for "no upper bound" in the bounds below; larger than any school.
+_UNBOUNDED = 10**9
+
+
+def _exposed_cells(hidden: dict[tuple[str, str], str], assessed: dict[tuple[str, str], int],
+                   on_track: dict[tuple[str, str], int], small_group: int,
+                   relations: list[tuple[tuple[str, str], list[tuple[str, str]]]]) -> list[tuple[str, str]]:
+    """Return the small cells whose pupils, or pupils on track, a reader can work out from the report.
+
+    The reader knows each shown count, that a "fewer than" cell is below
+    the small-group size and that a "not shown" cell is not. Bounds from
+    that are tightened through every sum until they settle. An on-track
+    count pinned at 0 is left alone, because a total of 0 shown above it
+    pins it whatever else is hidden.
+
+    NOTE: the bounds are tightened one sum at a time. A reader who solves
+    all the sums at once (a linear programme) may still narrow a hidden
+    cell further than this finds.
+    """
+    cells = set(assessed) | {cell for total, parts in relations for cell in [total] + parts}
+
+    def known(values: dict[tuple[str, str], int], protect_low: int) -> dict[tuple[str, str], tuple[int, int]]:
+        bounds = {}
+        for cell in cells:
+            kind = hidden.get(cell)
+            if kind == "small":
+                bounds[cell] = (0, small_group - 1)
+            elif kind == "protect":
+                bounds[cell] = (protect_low, _UNBOUNDED)
+            else:
+                value = values.get(cell, 0)
+                bounds[cell] = (value, value)
+        return _tightened(bounds, relations)
+
+    pupils = known(assessed, small_group)
+    exposed = [cell for cell, kind in hidden.items() if kind == "small" and pupils[cell][0] == pupils[cell][1]]
+    if on_track:
+        counted = known(on_track, 0)
+        exposed += [cell for cell, kind in hidden.items()
+                    if kind == "small" and cell not in exposed and counted[cell][0] == counted[cell][1] > 0]
+    return sorted(exposed, key=lambda cell: list(hidden).index(cell))
+
+
+def _tightened(bounds: dict[tuple[str, str], tuple[int, int]],
+               relations: list[tuple[tuple[str, str], list[tuple[str, str]]]]) -> dict[tuple[str, str], tuple[int, int]]:
+    """Return the bounds tightened through every sum (total = sum of parts) until none changes."""
+    bounds = dict(bounds)
+    changed = True
+    while changed:
+        changed = False
+        for total, parts in relations:
+            low = sum(bounds[p][0] for p in parts)
+            high = sum(bounds[p][1] for p in parts)
+            new_total = (max(bounds[total][0], low), min(bounds[total][1], high))
+            if new_total != bounds[total]:
+                bounds[total] = new_total
+                changed = True
+            for part in parts:
+                part_low, part_high = bounds[part]
+                new_part = (max(part_low, new_total[0] - (high - part_high)),
+                            min(part_high, new_total[1] - (low - part_low)))
+                if new_part != (part_low, part_high):
+                    bounds[part] = new_part
+                    low += new_part[0] - part_low
+                    high += new_part[1] - part_high
+                    changed = True
+    return bounds
+
+
+def _complement(cell: tuple[str, str], hidden: dict[tuple[str, str], str], assessed: dict[tuple[str, str], int],
+                relations: list[tuple[tuple[str, str], list[tuple[str, str]]]]) -> tuple[str, str] | None:
+    """Return the shown cell with the fewest pupils that shares a sum with ``cell``, or None."""
+    order = []
+    for total, parts in relations:
+        if cell in parts or cell == total:
+            order += [other for other in [total] + parts if other not in hidden and assessed.get(other, 0) > 0]
+    if not order:
+        return None
+    return min(order, key=lambda other: (assessed.get(other, 0), order.index(other)))
 
 
 def suppress(attainment: pd.DataFrame, small_group: int) -> pd.DataFrame:
@@ -111,7 +206,8 @@ def suppress(attainment: pd.DataFrame, small_group: int) -> pd.DataFrame:
     frame["hidden"] = ""
     for (point, subject), table in frame.groupby(["point", "subject"], sort=False):
         assessed = {(row.scope, row.group): int(row.assessed) for row in table.itertuples()}
-        hidden = _suppress_one_table(assessed, small_group)
+        on_track = {(row.scope, row.group): int(row.on_track) for row in table.itertuples()}
+        hidden = _suppress_one_table(assessed, small_group, on_track)
         keys = list(zip(table["scope"], table["group"]))
         frame.loc[table.index, "hidden"] = [hidden.get(key, "") for key in keys]
     return frame
