@@ -443,3 +443,77 @@ def test_no_sums_combined_reveal_small_group(sizes):
         if r.hidden == "small" and r.assessed > 0:
             low, high = bounds[(r.scope, r.group)]
             assert low < high, (r.scope, r.group, r.assessed)
+
+
+def joint_reader_bounds(marked: pd.DataFrame, small_group: int) -> dict[tuple[str, str, str], tuple[int, int]]:
+    """Return what a reader can work out of each (measure, scope, group) when pupils = on track + not on track.
+
+    Pupils, pupils on track and pupils not on track each add up through
+    every sum, and the reader also uses the identity in each cell.
+    """
+    measures = ("assessed", "on_track", "not_on_track")
+    bounds = {}
+    for r in marked.itertuples():
+        values = {"assessed": r.assessed, "on_track": r.on_track, "not_on_track": r.assessed - r.on_track}
+        for measure in measures:
+            if r.hidden == "small":
+                bounds[(measure, r.scope, r.group)] = [0, small_group - 1]
+            elif r.hidden == "protect":
+                bounds[(measure, r.scope, r.group)] = [small_group if measure == "assessed" else 0, 10**6]
+            else:
+                bounds[(measure, r.scope, r.group)] = [values[measure], values[measure]]
+    sums = [((m,) + total, [(m,) + part for part in parts]) for m in measures for total, parts in _relations()]
+    sums += [(("assessed",) + cell, [("on_track",) + cell, ("not_on_track",) + cell])
+             for cell in {(r.scope, r.group) for r in marked.itertuples()}]
+    for _ in range(200):
+        before = {key: tuple(pair) for key, pair in bounds.items()}
+        for total, parts in sums:
+            for part in parts:
+                others = [p for p in parts if p != part]
+                bounds[part][0] = max(bounds[part][0], bounds[total][0] - sum(bounds[p][1] for p in others))
+                bounds[part][1] = min(bounds[part][1], bounds[total][1] - sum(bounds[p][0] for p in others))
+            bounds[total][0] = max(bounds[total][0], sum(bounds[p][0] for p in parts))
+            bounds[total][1] = min(bounds[total][1], sum(bounds[p][1] for p in parts))
+        if before == {key: tuple(pair) for key, pair in bounds.items()}:
+            break
+    return {key: tuple(pair) for key, pair in bounds.items()}
+
+
+def test_on_track_cannot_pin_small_group():
+    # Year 3 has 4 PP pupils, none on track, and every non-PP pupil in Years
+    # 3 and 4 is on track. With Years 3 and 4 hidden, KS2 non-PP minus Years
+    # 5 and 6 leaves 0 non-PP pupils not on track in Years 3 and 4. So all 4
+    # pupils of Year 3 not on track (24 - 20) are PP, and "fewer than 5"
+    # makes that exactly 4 PP pupils with none on track.
+    frame = attainment_frame(even_school(counts={("3", PP): (4, 0), ("3", NON_PP): (20, 20),
+                                                 ("4", NON_PP): (20, 20)}))
+    marked = suppress(frame, 5)
+    bounds = joint_reader_bounds(marked, 5)
+    pupils = bounds[("assessed", "Year 3", PP)]
+    on_track = bounds[("on_track", "Year 3", PP)]
+    assert pupils[0] < pupils[1]
+    assert on_track[0] < on_track[1]
+
+
+def test_on_track_zero_worked_out_hidden():
+    # Years 3 and 4 PP have 3 and 6 pupils, none on track. Hidden together,
+    # KS2 PP on track minus Years 5 and 6 gives them 0 between them, so a
+    # reader learns that none of the 3 is on track, though no shown total
+    # is 0.
+    frame = attainment_frame(even_school(counts={("3", PP): (3, 0), ("4", PP): (6, 0)}))
+    marked = suppress(frame, 5)
+    low, high = reader_bounds(marked, "on_track", 5)[("Year 3", PP)]
+    assert low < high
+
+
+def test_shown_zero_on_track_hides_no_more():
+    # No pupil in Year 3 is on track, and Year 3 All shows "0 of 23". That
+    # pins Year 3 PP at 0 on track whatever is hidden, so suppression hides
+    # the same cells as for any small group.
+    frame = attainment_frame(even_school(counts={("3", PP): (3, 0), ("3", NON_PP): (20, 0)}))
+    assert hidden_cells(frame) == {
+        ("Year 3", PP): "small",
+        ("Year 3", NON_PP): "protect",
+        ("Year 4", PP): "protect",
+        ("Year 4", NON_PP): "protect",
+    }

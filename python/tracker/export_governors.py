@@ -129,37 +129,75 @@ def _exposed_cells(hidden: dict[tuple[str, str], str], assessed: dict[tuple[str,
     """Return the small cells whose pupils, or pupils on track, a reader can work out from the report.
 
     The reader knows each shown count, that a "fewer than" cell is below
-    the small-group size and that a "not shown" cell is not. Bounds from
-    that are tightened through every sum until they settle. An on-track
-    count pinned at 0 is left alone, because a total of 0 shown above it
-    pins it whatever else is hidden.
+    the small-group size and that a "not shown" cell is not. Pupils, pupils
+    on track and pupils not on track each add up through every sum, and in
+    each cell pupils = on track + not on track. Bounds from that are
+    tightened through all these sums together until they settle, because
+    on-track counts can pin a pupil count that no sum of pupils pins alone.
+    An on-track count pinned at 0 is left alone only when a shown cell
+    containing it has 0 on track, because no suppression can hide that.
 
     NOTE: the bounds are tightened one sum at a time. A reader who solves
     all the sums at once (a linear programme) may still narrow a hidden
     cell further than this finds.
     """
     cells = set(assessed) | {cell for total, parts in relations for cell in [total] + parts}
+    measures = ["assessed", "on_track", "not_on_track"] if on_track else ["assessed"]
+    values = {"assessed": assessed, "on_track": on_track,
+              "not_on_track": {cell: n - on_track.get(cell, 0) for cell, n in assessed.items()}}
 
-    def known(values: dict[tuple[str, str], int], protect_low: int) -> dict[tuple[str, str], tuple[int, int]]:
-        bounds = {}
+    bounds = {}
+    for measure in measures:
         for cell in cells:
             kind = hidden.get(cell)
             if kind == "small":
-                bounds[cell] = (0, small_group - 1)
+                bounds[(measure, cell)] = (0, small_group - 1)
             elif kind == "protect":
-                bounds[cell] = (protect_low, _UNBOUNDED)
+                bounds[(measure, cell)] = (small_group if measure == "assessed" else 0, _UNBOUNDED)
             else:
-                value = values.get(cell, 0)
-                bounds[cell] = (value, value)
-        return _tightened(bounds, relations)
-
-    pupils = known(assessed, small_group)
-    exposed = [cell for cell, kind in hidden.items() if kind == "small" and pupils[cell][0] == pupils[cell][1]]
+                value = values[measure].get(cell, 0)
+                bounds[(measure, cell)] = (value, value)
+    measure_relations = [((measure, total), [(measure, part) for part in parts])
+                         for measure in measures for total, parts in relations]
     if on_track:
-        counted = known(on_track, 0)
-        exposed += [cell for cell, kind in hidden.items()
-                    if kind == "small" and cell not in exposed and counted[cell][0] == counted[cell][1] > 0]
+        measure_relations += [(("assessed", cell), [("on_track", cell), ("not_on_track", cell)]) for cell in cells]
+    bounds = _tightened(bounds, measure_relations)
+
+    def pinned(measure: str, cell: tuple[str, str]) -> bool:
+        low, high = bounds[(measure, cell)]
+        return low == high
+
+    containing = _containing_cells(relations)
+    exposed = [cell for cell, kind in hidden.items() if kind == "small" and pinned("assessed", cell)]
+    if on_track:
+        for cell, kind in hidden.items():
+            if kind != "small" or cell in exposed or not pinned("on_track", cell):
+                continue
+            shown_zero_above = any(other not in hidden and on_track.get(other, 0) == 0
+                                   for other in containing[cell])
+            if bounds[("on_track", cell)][0] > 0 or not shown_zero_above:
+                exposed.append(cell)
     return sorted(exposed, key=lambda cell: list(hidden).index(cell))
+
+
+def _containing_cells(relations: list[tuple[tuple[str, str], list[tuple[str, str]]]]
+                      ) -> dict[tuple[str, str], set[tuple[str, str]]]:
+    """Return {cell: every cell whose pupils include the cell's pupils}, found by following totals upwards."""
+    totals_of: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for total, parts in relations:
+        for part in parts:
+            totals_of.setdefault(part, set()).add(total)
+        totals_of.setdefault(total, set())
+    containing = {}
+    for cell in totals_of:
+        found, stack = set(), list(totals_of[cell])
+        while stack:
+            other = stack.pop()
+            if other not in found:
+                found.add(other)
+                stack.extend(totals_of.get(other, ()))
+        containing[cell] = found
+    return containing
 
 
 def _tightened(bounds: dict[tuple[str, str], tuple[int, int]],
