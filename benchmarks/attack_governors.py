@@ -155,7 +155,8 @@ def count_leaks(schools: int, small_group: int, seed: int, pp: tuple[int, int], 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--schools", type=int, default=200, help="generated schools per setting")
-    parser.add_argument("--seed", type=int, default=100, help="random seed of the first setting, plus 1 for each next setting")
+    parser.add_argument("--seed", type=int, default=100,
+                        help="random seed of the first setting, plus 1 for each next setting")
     args = parser.parse_args()
     settings = [(5, (0, 12), (0, 12)), (5, (0, 12), (15, 30)), (3, (0, 12), (0, 12)), (6, (0, 12), (0, 12)),
                 (10, (0, 12), (0, 12))]
