@@ -7,7 +7,9 @@ this module's tabs: they are built from group counts alone.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 
@@ -200,8 +202,12 @@ def _containing_cells(relations: list[tuple[tuple[str, str], list[tuple[str, str
     return containing
 
 
-def _tightened(bounds: dict[tuple[str, str], tuple[int, int]],
-               relations: list[tuple[tuple[str, str], list[tuple[str, str]]]]) -> dict[tuple[str, str], tuple[int, int]]:
+# A bounded value: a cell, or a (measure, cell) pair when several measures share the sums.
+Key = TypeVar("Key", bound=Hashable)
+
+
+def _tightened(bounds: dict[Key, tuple[int, int]],
+               relations: list[tuple[Key, list[Key]]]) -> dict[Key, tuple[int, int]]:
     """Return the bounds tightened through every sum (total = sum of parts) until none changes."""
     bounds = dict(bounds)
     changed = True
