@@ -234,14 +234,29 @@ def _tightened(bounds: dict[Key, tuple[int, int]],
 
 def _complement(cell: tuple[str, str], hidden: dict[tuple[str, str], str], assessed: dict[tuple[str, str], int],
                 relations: list[tuple[tuple[str, str], list[tuple[str, str]]]]) -> tuple[str, str] | None:
-    """Return the shown cell with the fewest pupils that shares a sum with ``cell``, or None."""
-    order = []
-    for total, parts in relations:
-        if cell in parts or cell == total:
-            order += [other for other in [total] + parts if other not in hidden and assessed.get(other, 0) > 0]
-    if not order:
-        return None
-    return min(order, key=lambda other: (assessed.get(other, 0), order.index(other)))
+    """Return the shown cell with the fewest pupils among the nearest that share a sum with ``cell``, or None.
+
+    When every cell sharing a sum with ``cell`` is hidden already, the
+    search moves out through those hidden cells' sums, because hiding a
+    cell there still breaks a chain of sums that pins ``cell``.
+    """
+    reached, frontier = {cell}, [cell]
+    while frontier:
+        order, next_frontier = [], []
+        for total, parts in relations:
+            members = [total] + parts
+            if not any(member in frontier for member in members):
+                continue
+            for other in members:
+                if other not in hidden and assessed.get(other, 0) > 0:
+                    order.append(other)
+                elif other in hidden and other not in reached:
+                    reached.add(other)
+                    next_frontier.append(other)
+        if order:
+            return min(order, key=lambda other: (assessed.get(other, 0), order.index(other)))
+        frontier = next_frontier
+    return None
 
 
 def suppress(attainment: pd.DataFrame, small_group: int) -> pd.DataFrame:
