@@ -12,7 +12,7 @@ still flags after suppression, because it found no cell to hide beside them.
 scipy is not a project dependency. Install it outside the project, then run:
 
     pip install --target /tmp/govattack-lib scipy
-    PYTHONPATH=python:/tmp/govattack-lib python benchmarks/attack_governors.py --schools 800
+    PYTHONPATH=python:/tmp/govattack-lib python tests/attack_governors.py --schools 800
 """
 
 from __future__ import annotations
