@@ -393,6 +393,26 @@ def test_governors_detail_leaves_out_empty_scopes(build_school, tmp_path):
     assert scopes == ["Whole school", "KS1", "KS2", "Year 2", "Year 5"]
 
 
+def tightened(bounds: dict, sums: list, passes: int) -> dict:
+    """Return [low, high] bounds narrowed through each sum (total = sum of parts), as a reader would.
+
+    The test's own version of the product's check, written plainly, so the
+    two are not the same code.
+    """
+    for _ in range(passes):
+        before = {key: tuple(pair) for key, pair in bounds.items()}
+        for total, parts in sums:
+            for part in parts:
+                others = [p for p in parts if p != part]
+                bounds[part][0] = max(bounds[part][0], bounds[total][0] - sum(bounds[p][1] for p in others))
+                bounds[part][1] = min(bounds[part][1], bounds[total][1] - sum(bounds[p][0] for p in others))
+            bounds[total][0] = max(bounds[total][0], sum(bounds[p][0] for p in parts))
+            bounds[total][1] = min(bounds[total][1], sum(bounds[p][1] for p in parts))
+        if before == {key: tuple(pair) for key, pair in bounds.items()}:
+            break
+    return {key: tuple(pair) for key, pair in bounds.items()}
+
+
 def reader_bounds(marked: pd.DataFrame, measure: str, small_group: int) -> dict[tuple[str, str], tuple[int, int]]:
     """Return what a reader can work out of each cell from the report alone, by combining its sums."""
     bounds = {}
@@ -404,18 +424,7 @@ def reader_bounds(marked: pd.DataFrame, measure: str, small_group: int) -> dict[
         else:
             value = getattr(r, measure)
             bounds[(r.scope, r.group)] = [value, value]
-    for _ in range(100):
-        before = {cell: tuple(pair) for cell, pair in bounds.items()}
-        for total, parts in _relations():
-            for part in parts:
-                others = [p for p in parts if p != part]
-                bounds[part][0] = max(bounds[part][0], bounds[total][0] - sum(bounds[p][1] for p in others))
-                bounds[part][1] = min(bounds[part][1], bounds[total][1] - sum(bounds[p][0] for p in others))
-            bounds[total][0] = max(bounds[total][0], sum(bounds[p][0] for p in parts))
-            bounds[total][1] = min(bounds[total][1], sum(bounds[p][1] for p in parts))
-        if before == {cell: tuple(pair) for cell, pair in bounds.items()}:
-            break
-    return {cell: tuple(pair) for cell, pair in bounds.items()}
+    return tightened(bounds, _relations(), passes=100)
 
 
 def test_combined_sums_keep_small_cell_hidden():
@@ -465,18 +474,7 @@ def joint_reader_bounds(marked: pd.DataFrame, small_group: int) -> dict[tuple[st
     sums = [((m,) + total, [(m,) + part for part in parts]) for m in measures for total, parts in _relations()]
     sums += [(("assessed",) + cell, [("on_track",) + cell, ("not_on_track",) + cell])
              for cell in {(r.scope, r.group) for r in marked.itertuples()}]
-    for _ in range(200):
-        before = {key: tuple(pair) for key, pair in bounds.items()}
-        for total, parts in sums:
-            for part in parts:
-                others = [p for p in parts if p != part]
-                bounds[part][0] = max(bounds[part][0], bounds[total][0] - sum(bounds[p][1] for p in others))
-                bounds[part][1] = min(bounds[part][1], bounds[total][1] - sum(bounds[p][0] for p in others))
-            bounds[total][0] = max(bounds[total][0], sum(bounds[p][0] for p in parts))
-            bounds[total][1] = min(bounds[total][1], sum(bounds[p][1] for p in parts))
-        if before == {key: tuple(pair) for key, pair in bounds.items()}:
-            break
-    return {key: tuple(pair) for key, pair in bounds.items()}
+    return tightened(bounds, sums, passes=200)
 
 
 def test_on_track_cannot_pin_small_group():
