@@ -12,7 +12,7 @@ the decoded text. Writing the tracker is not in the floor, because the
 goal compares the import with reading alone.
 
 Each run times the floor and then the import, back to back in a child
-process forked for that run, and takes its ratio from that pair, so a
+process forked for that run, and takes its ratio from that pair. So a
 change in machine load between runs moves both sides, and no run finds
 caches warmed by the one before. The copy of the tracker made before each
 import is not timed. The minimum and the median of the runs are printed,

@@ -3,7 +3,7 @@
 For each generated school, one attainment table is suppressed as the
 report does it. Then integer programming (scipy.optimize.milp) finds the
 true minimum and maximum of every "fewer than" cell's pupils and pupils on
-track, given all a reader sees: shown counts exactly, "fewer than N" as 0
+track, given everything shown to a reader: shown counts exactly, "fewer than N" as 0
 to N - 1, "not shown" as at least N pupils, 0 <= on track <= pupils, and
 every sum (All = PP + non-PP, key stage = its years, whole school = key
 stages). Beside it is counted how many cells the product's own check

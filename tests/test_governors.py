@@ -519,10 +519,11 @@ def test_shown_zero_on_track_hides_no_more():
 
 def test_complement_found_beyond_hidden_sums():
     # Years 1 and 2 PP have 4 pupils each. Hiding every cell that shares a
-    # sum with them left EYFS PP at most 7 (EYFS shows 12, non-PP hidden at
-    # 5 or more), so whole-school PP 31 minus KS2 PP 16 gave KS1 PP at least
-    # 8, and two "fewer than 5" cells summing to 8 are 4 each. A cell hidden
-    # further out, in a sum of those hidden cells, breaks that chain.
+    # sum with them left EYFS PP at most 7, because EYFS shows 12 and its
+    # hidden non-PP is 5 or more. Then whole-school PP 31 minus KS2 PP 16
+    # gave KS1 PP at least 8, and two "fewer than 5" cells summing to 8 are
+    # 4 each. A cell hidden further out, in a sum of those hidden cells,
+    # breaks that chain.
     counts = {("R", PP): (7, 3), ("R", NON_PP): (5, 4), ("1", PP): (4, 3), ("1", NON_PP): (5, 5),
               ("2", PP): (4, 3), ("2", NON_PP): (3, 1), ("3", PP): (1, 0), ("3", NON_PP): (7, 6),
               ("4", PP): (1, 0), ("4", NON_PP): (5, 4), ("5", PP): (10, 5), ("5", NON_PP): (6, 4),

@@ -179,7 +179,8 @@ def _exposed_cells(hidden: dict[tuple[str, str], str], assessed: dict[tuple[str,
                                    for other in containing[cell])
             if bounds[("on_track", cell)][0] > 0 or not shown_zero_above:
                 exposed.append(cell)
-    return sorted(exposed, key=lambda cell: list(hidden).index(cell))
+    order = list(hidden)
+    return sorted(exposed, key=order.index)
 
 
 def _containing_cells(relations: list[tuple[tuple[str, str], list[tuple[str, str]]]]

@@ -292,7 +292,7 @@ def _t_element(text: str) -> str:
     """Return a <t> element for escaped text, marked xml:space="preserve" only where it matters.
 
     XML 1.0 lets an application trim or fold whitespace unless
-    xml:space="preserve" asks it to keep it, so texts with spaces at either
+    xml:space="preserve" is set, so texts with spaces at either
     end, line breaks (a carriage return is written as &#13;) or tabs carry
     the attribute. Other texts read the same without it.
     """

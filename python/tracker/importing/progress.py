@@ -106,7 +106,8 @@ def read_sources(paths: list[str | Path], progress: ProgressCallback | None = No
     """Find the progress files among files and folders and read each one, calling progress before each."""
     found = find_files([Path(p) for p in paths])
     if exclude is not None:
-        found = [(path, label) for path, label in found if path.resolve() != exclude.resolve()]
+        excluded = exclude.resolve()
+        found = [(path, label) for path, label in found if path.resolve() != excluded]
     files: list[tuple[str, SourceFile | UnreadableFile]] = []
     for index, (path, label) in enumerate(found):
         if progress:

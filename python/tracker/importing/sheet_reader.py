@@ -43,7 +43,7 @@ class ProgressContext:
         return self._grades[key]
 
     def has_text(self, value: object) -> bool:
-        """Return whether a cell holds something other than spaces, checking each text once."""
+        """Return whether a cell contains something other than spaces, checking each text once."""
         if value is None:
             return False
         if not isinstance(value, str):

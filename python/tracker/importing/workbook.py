@@ -209,7 +209,7 @@ def _row_key(row: list[object]) -> tuple[str, ...]:
     Text is cut to Excel's cell limit, as the Import log writes it.
 
     NOTE: a character XML cannot hold, such as U+FFFF, is written as _xFFFF_
-    and python-calamine reads that back as it stands, so a problem row with
+    and python-calamine reads that back unchanged, so a problem row with
     one never matches and every import of that file saves again.
     """
     return tuple("" if value in (None, "") else str(value)[:MAX_CELL_CHARS] for value in row[:len(LOG_HEADERS)])
