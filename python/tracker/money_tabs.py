@@ -347,6 +347,15 @@ def _header(tab: Tab, row: int, headers: list[str]) -> None:
     tab.style(row, 0, row, len(headers) - 1, "header")
 
 
+def _section_to_complete(tab: Tab, row: int, title: str, headers: list[str]) -> int:
+    """Write a section with a header row and one row for the school to complete; return the next section's row."""
+    tab.put(row, 0, title, "section")
+    _header(tab, row + 1, headers)
+    tab.put_row(row + 2, 0, [TO_COMPLETE] * len(headers))
+    tab.style(row + 2, 0, row + 2, len(headers) - 1, "note")
+    return row + 4
+
+
 def _overview(tab: Tab, row: int, result: RefreshResult) -> int:
     money = result.money
     _section(tab, row, "School overview")
@@ -413,11 +422,7 @@ def _part_a(tab: Tab, row: int, money: MoneyFigures) -> int:
         tab.put_row(row + 1 + number, 0, [number, TO_COMPLETE])
         tab.style(row + 1 + number, 1, row + 1 + number, 1, "note")
     row += 6
-    tab.put(row, 0, "Intended outcomes", "section")
-    _header(tab, row + 1, ["Intended outcome", "Success criteria"])
-    tab.put_row(row + 2, 0, [TO_COMPLETE, TO_COMPLETE])
-    tab.style(row + 2, 0, row + 2, 1, "note")
-    row += 4
+    row = _section_to_complete(tab, row, "Intended outcomes", ["Intended outcome", "Success criteria"])
 
     period = money.academic
     tab.put(row, 0, f"Activity in this academic year ({period.label})", "section")
@@ -497,11 +502,7 @@ def _part_b(tab: Tab, row: int, result: RefreshResult) -> int:
     tab.put(row + 1, 1, TO_COMPLETE, "note")
     row += 3
 
-    tab.put(row, 0, "Externally provided programmes", "section")
-    _header(tab, row + 1, ["Programme", "Provider"])
-    tab.put_row(row + 2, 0, [TO_COMPLETE, TO_COMPLETE])
-    tab.style(row + 2, 0, row + 2, 1, "note")
-    row += 4
+    row = _section_to_complete(tab, row, "Externally provided programmes", ["Programme", "Provider"])
 
     tab.put(row, 0, "Service pupil premium funding (optional)", "section")
     cost = f"£{money.service_support_cost:,.2f}" if money.has_funding else "no figures"
